@@ -1,0 +1,59 @@
+# OpenIOP: plain venv, no Docker. Needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export DEBUG ?= 1
+
+.PHONY: run test test-postgres e2e lint format bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[postgres]'
+	@touch $(STAMP)
+
+$(DEV_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[postgres,dev]'
+	@touch $(DEV_STAMP) $(STAMP)
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## make run: the app with demo data on an embedded SQLite database
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/openiop migrate --noinput
+	$(BIN)/openiop demo
+	$(BIN)/openiop runserver 127.0.0.1:8000
+
+## make test: the whole suite (without browser tests) on SQLite
+test: $(DEV_STAMP)
+	DATABASE_URL= $(BIN)/python -m pytest
+
+## the suite on PostgreSQL (DATABASE_URL must name a server)
+test-postgres: $(DEV_STAMP)
+	$(BIN)/python -m pytest
+
+## browser tests in Debian's Chromium
+e2e: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m e2e
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/seed_bench.py
+	$(BIN)/openiop bench pages
+
+clean:
+	rm -rf var/*.sqlite3* .pytest_cache

@@ -1,0 +1,43 @@
+"""The permission registry: which role may do what. Deny by default.
+
+A permission is "<resource>.<action>". A role grants a permission within the
+scope of its membership: one program, or (membership without a program) every
+program of the organization. Nothing not listed here is allowed to anyone.
+"""
+
+from openiop.accounts.roles import Role
+
+R = Role
+CLINICAL_READERS = {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER, R.INTAKE_COORDINATOR, R.BILLING}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    perm: frozenset(roles)
+    for perm, roles in {
+        # patients and their episodes of care
+        "patient.view": CLINICAL_READERS,
+        "patient.create": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR},
+        "patient.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        "episode.view": CLINICAL_READERS,
+        "episode.admit": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR},
+        "episode.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        "episode.discharge": {R.PROGRAM_DIRECTOR, R.CLINICIAN},
+        "caseload.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "census.view": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR, R.BILLING},
+        # organization configuration
+        "program.view": set(R) - {R.AUDITOR},
+        "program.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "site.view": set(R) - {R.AUDITOR},
+        "site.manage": {R.ADMINISTRATOR},
+        "staff.view": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "staff.manage": {R.ADMINISTRATOR},
+        # the audit trail (auditors read it; nobody writes it but the services)
+        "audit.view": {R.AUDITOR, R.ADMINISTRATOR},
+    }.items()
+}
+
+
+def roles_for(permission: str) -> frozenset[str]:
+    try:
+        return PERMISSIONS[permission]
+    except KeyError:
+        raise KeyError(f"Unknown permission {permission!r}: add it to the registry.") from None

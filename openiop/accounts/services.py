@@ -1,0 +1,218 @@
+"""Sign-in policy (lockout, audit), staff accounts, credentials and API tokens."""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from openiop.accounts.models import ApiToken, Membership, StaffCredential, User
+from openiop.audit.models import Action, Outcome
+from openiop.audit.services import audit_record
+from openiop.core.errors import ApplicationError, PermissionDenied
+
+TOKEN_PREFIX = "oiop_"
+
+
+class LoginRefused(ApplicationError):
+    status = 401
+    code = "login_refused"
+
+
+GENERIC_LOGIN_ERROR = "That username and password do not match an active account."
+
+
+def login_attempt(*, request, username: str, password: str) -> User:
+    """Check a password, applying the lockout policy; every outcome is audited."""
+    username = (username or "").strip()[:150]
+    user = User.objects.filter(username__iexact=username).first()
+    if user is not None and user.is_locked:
+        audit_record(
+            actor=None,
+            actor_name=username,
+            action=Action.LOGIN,
+            event="login.locked",
+            outcome=Outcome.DENIED,
+        )
+        minutes = settings.LOGIN_LOCKOUT_MINUTES
+        raise LoginRefused(
+            f"This account is locked after repeated failed sign-ins. Try again in {minutes} "
+            "minutes or ask an administrator to unlock it."
+        )
+    authenticated = authenticate(
+        request, username=user.username if user else username, password=password
+    )
+    if authenticated is None:
+        with transaction.atomic():
+            if user is not None:
+                user.failed_login_count += 1
+                fields = ["failed_login_count"]
+                if user.failed_login_count >= settings.LOGIN_MAX_FAILURES:
+                    user.locked_until = timezone.now() + dt.timedelta(
+                        minutes=settings.LOGIN_LOCKOUT_MINUTES
+                    )
+                    user.failed_login_count = 0
+                    fields.append("locked_until")
+                user.save(update_fields=fields)
+            audit_record(
+                actor=None,
+                actor_name=username,
+                action=Action.LOGIN,
+                event="login.failed",
+                outcome=Outcome.FAILURE,
+                detail={"locked": bool(user and user.locked_until and user.is_locked)},
+            )
+        raise LoginRefused(GENERIC_LOGIN_ERROR)
+    with transaction.atomic():
+        if authenticated.failed_login_count or authenticated.locked_until:
+            authenticated.failed_login_count = 0
+            authenticated.locked_until = None
+            authenticated.save(update_fields=["failed_login_count", "locked_until"])
+        audit_record(actor=authenticated, action=Action.LOGIN, event="login.password")
+    return authenticated
+
+
+def user_unlock(*, actor, user: User) -> None:
+    from openiop.access.services import require
+
+    require(actor, "staff.manage", action=Action.UPDATE)
+    with transaction.atomic():
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_login_count", "locked_until"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="user.unlock",
+            obj=user,
+            changed_fields=["locked_until"],
+        )
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(
+    *, actor: User, name: str, read_only: bool = False, days: int | None = 90
+) -> tuple[ApiToken, str]:
+    """Make a personal token; the raw value is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError.for_field("name", "Give the token a name you will recognise.")
+    if days is not None and not 1 <= days <= 365:
+        raise ApplicationError.for_field("days", "A token lasts between 1 and 365 days.")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=actor,
+            created_by=actor,
+            name=name[:80],
+            prefix=raw[: len(TOKEN_PREFIX) + 6],
+            key_hash=_hash_token(raw),
+            read_only=read_only,
+            expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+        )
+        audit_record(actor=actor, action=Action.CREATE, event="api_token.create", obj=token)
+    return token, raw
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk:
+        raise PermissionDenied("You can only revoke your own tokens.")
+    if token.revoked_at:
+        return
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="api_token.revoke",
+            obj=token,
+            changed_fields=["revoked_at"],
+        )
+
+
+def api_token_authenticate(raw: str) -> tuple[User, ApiToken] | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, token
+
+
+def staff_create(
+    *,
+    actor,
+    organization,
+    username: str,
+    display_name: str,
+    email: str,
+    password: str,
+    roles: list[tuple[str, object]],
+) -> User:
+    """Create a staff account with its roles ((role, program or None) pairs)."""
+    from openiop.access.services import require
+
+    require(actor, "staff.manage", organization_id=organization.pk, action=Action.CREATE)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError.for_field("username", "That username is taken.")
+    with transaction.atomic():
+        user = User(username=username, display_name=display_name, email=email)
+        user.set_password(password)
+        user.save()
+        for role, program in roles:
+            Membership.objects.create(
+                user=user,
+                organization=organization,
+                program=program,
+                role=role,
+                created_by=actor,
+            )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            event="staff.create",
+            obj=user,
+            organization_id=organization.pk,
+        )
+    return user
+
+
+def credential_add(
+    *,
+    actor,
+    user: User,
+    organization,
+    license_type: str,
+    number: str,
+    state: str,
+    expires_on: dt.date,
+) -> StaffCredential:
+    from openiop.access.services import require
+
+    if actor.pk != user.pk:
+        require(actor, "staff.manage", organization_id=organization.pk, action=Action.CREATE)
+    state = (state or "").strip().upper()
+    if len(state) != 2 or not state.isalpha():
+        raise ApplicationError.for_field("state", "Use the two-letter state code, e.g. OR.")
+    with transaction.atomic():
+        cred = StaffCredential.objects.create(
+            user=user,
+            organization=organization,
+            license_type=license_type,
+            number=number.strip(),
+            state=state,
+            expires_on=expires_on,
+            created_by=actor,
+        )
+        audit_record(actor=actor, action=Action.CREATE, event="credential.create", obj=cred)
+    return cred

@@ -1,0 +1,136 @@
+"""Writing and verifying the audit trail. Services call `audit_record` in the
+same transaction as the change they make, so the two land or fail together."""
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from openiop.audit.models import Action, AuditEvent, AuditSubject, Outcome
+from openiop.core import context
+
+GENESIS = "0" * 64
+_CHAIN_LOCK = 0x0A0D17  # advisory lock key that serialises chain appends on PostgreSQL
+
+
+def _normalise_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value).compressed
+    except ValueError:
+        return None
+
+
+def _organization_of(obj, patient) -> int | None:
+    for candidate in (obj, patient):
+        org_id = getattr(candidate, "organization_id", None)
+        if org_id:
+            return org_id
+    if obj is not None and type(obj).__name__ == "Organization":
+        return obj.pk
+    return None
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    event: str,
+    outcome: str = Outcome.SUCCESS,
+    obj=None,
+    patient=None,
+    patient_ids: Iterable[int] = (),
+    organization_id: int | None = None,
+    changed_fields: Iterable[str] = (),
+    detail: dict | None = None,
+    actor_name: str | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. `detail` must never hold PHI values."""
+    ctx = context.current()
+    subject_ids = sorted(set(patient_ids))
+    detail = dict(detail or {})
+    if subject_ids:
+        detail["patient_ids"] = subject_ids
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    event_row = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=user,
+        actor_name=(actor_name or (user.get_display_name() if user else "anonymous"))[:150],
+        organization_id=organization_id or _organization_of(obj, patient),
+        request_id=ctx.request_id[:32],
+        client_ip=_normalise_ip(ctx.client_ip),
+        via=ctx.via,
+        action=action,
+        event=event,
+        outcome=outcome,
+        patient=patient,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=str(getattr(obj, "uuid", getattr(obj, "pk", "")) or "")
+        if obj is not None
+        else "",
+        purpose=ctx.purpose,
+        changed_fields=sorted(changed_fields),
+        detail=detail,
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event_row.prev_hash = last or GENESIS
+        event_row.hash = event_row.compute_hash()
+        event_row.save()
+        if subject_ids:
+            AuditSubject.objects.bulk_create(
+                [AuditSubject(event=event_row, patient_id=pid) for pid in subject_ids]
+            )
+    return event_row
+
+
+def audit_read(*, actor, event: str, obj=None, patient=None, patient_ids=(), detail=None):
+    return audit_record(
+        actor=actor,
+        action=Action.READ,
+        event=event,
+        obj=obj,
+        patient=patient,
+        patient_ids=patient_ids,
+        detail=detail,
+    )
+
+
+def audit_denied(*, actor, event: str, action: str = Action.READ, detail=None):
+    return audit_record(
+        actor=actor, action=action, event=event, outcome=Outcome.DENIED, detail=detail
+    )
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def audit_verify(*, chunk_size: int = 5000) -> VerifyResult:
+    """Walk the chain in order; report the first row whose link or content is wrong."""
+    prev = GENESIS
+    checked = 0
+    for row in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+        if row.prev_hash != prev:
+            return VerifyResult(
+                False,
+                checked,
+                row.id,
+                "its link to the previous event is broken "
+                "(an event before it was removed or changed)",
+            )
+        if row.compute_hash() != row.hash:
+            return VerifyResult(False, checked, row.id, "its content no longer matches its hash")
+        prev = row.hash
+        checked += 1
+    return VerifyResult(True, checked)

@@ -1,0 +1,88 @@
+"""Caseload and census: who is in treatment, with whom, where."""
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from openiop.care.models import Episode, EpisodeStatus
+from openiop.organizations.models import Program
+
+
+def caseload(*, actor, clinician):
+    """Open episodes whose primary clinician is `clinician`, as the actor may see them."""
+    return (
+        Episode.objects.visible_to(actor, "view")
+        .filter(primary_clinician=clinician, status=EpisodeStatus.ACTIVE)
+        .select_related("patient", "program", "track")
+        .order_by("patient__legal_family_name", "patient__legal_given_name", "id")
+    )
+
+
+def census_summary(*, actor, today: dt.date | None = None) -> list[Program]:
+    """Per program the actor may see: open episodes, by track, admissions and
+    discharges in the last 30 days. A constant number of queries."""
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=30)
+    programs = list(
+        Program.objects.visible_to(actor, "view").select_related("site").order_by("name")
+    )
+    visible = Episode.objects.visible_to(actor, "view").filter(
+        program_id__in=[p.pk for p in programs]
+    )
+    rows = visible.values("program_id").annotate(
+        active=Count("id", filter=Q(status=EpisodeStatus.ACTIVE)),
+        admitted_30=Count("id", filter=Q(admitted_on__gte=since)),
+        discharged_30=Count("id", filter=Q(discharged_on__gte=since)),
+    )
+    by_program = {r["program_id"]: r for r in rows}
+    tracks = (
+        visible.filter(status=EpisodeStatus.ACTIVE)
+        .values("program_id", "track_id", "track__name", "track__capacity")
+        .annotate(n=Count("id"))
+        .order_by("program_id", "track__name")
+    )
+    by_track: dict[int, list[dict]] = {}
+    for t in tracks:
+        by_track.setdefault(t["program_id"], []).append(t)
+    for p in programs:
+        r = by_program.get(p.pk, {})
+        p.active_count = r.get("active", 0)
+        p.admitted_30 = r.get("admitted_30", 0)
+        p.discharged_30 = r.get("discharged_30", 0)
+        p.track_counts = by_track.get(p.pk, [])
+    return programs
+
+
+def census_patients(*, actor, program_id=None, track_id=None):
+    qs = (
+        Episode.objects.visible_to(actor, "view")
+        .filter(status=EpisodeStatus.ACTIVE)
+        .select_related("patient", "program", "track", "primary_clinician")
+        .order_by("program__name", "patient__legal_family_name", "patient__legal_given_name", "id")
+    )
+    if program_id:
+        qs = qs.filter(program_id=program_id)
+    if track_id:
+        qs = qs.filter(track_id=track_id)
+    return qs
+
+
+def admissions_by_week(*, actor, weeks: int = 8, today: dt.date | None = None) -> list[dict]:
+    """Admissions per week (weeks start on Monday) for the last `weeks` weeks."""
+    today = today or timezone.localdate()
+    start = today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    rows = (
+        Episode.objects.visible_to(actor, "view")
+        .filter(admitted_on__gte=start)
+        .annotate(week=TruncWeek("admitted_on"))
+        .values("week")
+        .annotate(n=Count("id"))
+    )
+    counts = {r["week"]: r["n"] for r in rows}
+    weeks_out = []
+    for i in range(weeks):
+        week_start = start + dt.timedelta(days=7 * i)
+        weeks_out.append({"week_start": week_start, "count": counts.get(week_start, 0)})
+    return weeks_out

@@ -1,0 +1,181 @@
+"""Admission, changes and discharge of an episode of care."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from openiop.access.services import require
+from openiop.audit.models import Action
+from openiop.audit.services import audit_record
+from openiop.care.models import (
+    AdmissionType,
+    DischargeReason,
+    Episode,
+    EpisodeStatus,
+    ReferralSource,
+)
+from openiop.core.errors import ApplicationError
+
+SECOND_OPEN = "This patient already has an open episode in this program; discharge it first."
+
+
+def _check_staff(program, clinician) -> None:
+    if clinician is None:
+        return
+    from openiop.accounts.models import Membership
+
+    ok = (
+        Membership.objects.filter(
+            user=clinician, organization_id=program.organization_id, is_active=True
+        )
+        .filter(program__isnull=True)
+        .exists()
+        or Membership.objects.filter(user=clinician, program=program, is_active=True).exists()
+    )
+    if not ok:
+        raise ApplicationError.for_field(
+            "primary_clinician", "The primary clinician must be on this program's staff."
+        )
+
+
+def _check_track(program, track) -> None:
+    if track is not None and track.program_id != program.pk:
+        raise ApplicationError.for_field("track", "Choose a track of this program.")
+
+
+def episode_admit(
+    *,
+    actor,
+    patient,
+    program,
+    admitted_on: dt.date,
+    admission_type: str,
+    referral_source: str,
+    track=None,
+    primary_clinician=None,
+) -> Episode:
+    require(
+        actor,
+        "episode.admit",
+        organization_id=program.organization_id,
+        program_id=program.pk,
+        action=Action.CREATE,
+    )
+    if program.organization_id != patient.organization_id:
+        raise ApplicationError.for_field("program", "Choose a program of this organization.")
+    if not program.is_active:
+        raise ApplicationError.for_field("program", "This program is not taking admissions.")
+    if admission_type not in AdmissionType.values:
+        raise ApplicationError.for_field("admission_type", "Choose how the patient arrives.")
+    if referral_source not in ReferralSource.values:
+        raise ApplicationError.for_field("referral_source", "Choose the referral source.")
+    if not isinstance(admitted_on, dt.date) or admitted_on > timezone.localdate():
+        raise ApplicationError.for_field(
+            "admitted_on", "The admission date cannot be in the future."
+        )
+    if admitted_on < patient.date_of_birth:
+        raise ApplicationError.for_field("admitted_on", "The admission date is before birth.")
+    _check_track(program, track)
+    _check_staff(program, primary_clinician)
+    if Episode.objects.filter(
+        patient=patient, program=program, status=EpisodeStatus.ACTIVE
+    ).exists():
+        raise ApplicationError.for_field("program", SECOND_OPEN)
+    try:
+        with transaction.atomic():
+            episode = Episode.objects.create(
+                organization_id=program.organization_id,
+                patient=patient,
+                program=program,
+                track=track,
+                primary_clinician=primary_clinician,
+                admitted_on=admitted_on,
+                admission_type=admission_type,
+                referral_source=referral_source,
+                created_by=actor,
+            )
+            audit_record(
+                actor=actor,
+                action=Action.CREATE,
+                event="episode.admit",
+                obj=episode,
+                patient=patient,
+            )
+    except IntegrityError:
+        raise ApplicationError.for_field("program", SECOND_OPEN) from None
+    return episode
+
+
+def _require_on_episode(actor, episode: Episode, permission: str, action) -> None:
+    require(
+        actor,
+        permission,
+        organization_id=episode.organization_id,
+        program_id=episode.program_id,
+        action=action,
+    )
+
+
+def episode_update(*, actor, episode: Episode, **data) -> Episode:
+    """Change the track or primary clinician of an open episode."""
+    _require_on_episode(actor, episode, "episode.change", Action.UPDATE)
+    if not episode.is_open:
+        raise ApplicationError("A discharged episode cannot be changed.")
+    allowed = {"track", "primary_clinician", "referral_source"}
+    unknown = set(data) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ApplicationError.for_field(field, f"{field} cannot be changed here.")
+    if "track" in data:
+        _check_track(episode.program, data["track"])
+    if "primary_clinician" in data:
+        _check_staff(episode.program, data["primary_clinician"])
+    changed = [f for f, v in data.items() if getattr(episode, f) != v]
+    if not changed:
+        return episode
+    for f in changed:
+        setattr(episode, f, data[f])
+    with transaction.atomic():
+        episode.save()
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="episode.update",
+            obj=episode,
+            patient=episode.patient,
+            changed_fields=changed,
+        )
+    return episode
+
+
+def episode_discharge(*, actor, episode: Episode, discharged_on: dt.date, reason: str) -> Episode:
+    _require_on_episode(actor, episode, "episode.discharge", Action.UPDATE)
+    if not episode.is_open:
+        raise ApplicationError("This episode is already closed.")
+    if reason not in DischargeReason.values:
+        raise ApplicationError.for_field("discharge_reason", "Choose a discharge reason.")
+    if not isinstance(discharged_on, dt.date):
+        raise ApplicationError.for_field("discharged_on", "Enter the discharge date.")
+    if discharged_on < episode.admitted_on:
+        raise ApplicationError.for_field(
+            "discharged_on", "The discharge date cannot be before the admission date."
+        )
+    if discharged_on > timezone.localdate():
+        raise ApplicationError.for_field(
+            "discharged_on", "The discharge date cannot be in the future."
+        )
+    with transaction.atomic():
+        episode.status = EpisodeStatus.DISCHARGED
+        episode.discharged_on = discharged_on
+        episode.discharge_reason = reason
+        episode.save()
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="episode.discharge",
+            obj=episode,
+            patient=episode.patient,
+            changed_fields=["status", "discharged_on", "discharge_reason"],
+        )
+    return episode

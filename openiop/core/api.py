@@ -1,0 +1,134 @@
+"""API plumbing shared by every router: auth, permission declaration, errors, pages."""
+
+import math
+from functools import wraps
+
+from django.http import Http404
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from openiop.access.scope import can
+from openiop.audit.models import Action, Outcome
+from openiop.audit.services import audit_denied, audit_record
+from openiop.core.errors import ApplicationError, PermissionDenied
+
+AUTHENTICATED = "authenticated"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer oiop_...`: a personal token acting as its owner."""
+
+    def authenticate(self, request, token):
+        from openiop.accounts.services import api_token_authenticate
+
+        found = api_token_authenticate(token)
+        if found is None:
+            audit_record(
+                actor=None, action=Action.LOGIN, event="api.token_refused", outcome=Outcome.FAILURE
+            )
+            return None
+        user, api_token = found
+        if api_token.read_only and request.method in UNSAFE:
+            audit_denied(actor=user, event="api.read_only_token", action=Action.UPDATE)
+            raise PermissionDenied("This token is read-only.")
+        request.user = user
+        return user
+
+
+class VerifiedSessionAuth(SessionAuth):
+    """The browser session, with CSRF; the two-factor middleware has already run."""
+
+
+def permission(name: str):
+    """Declare and check the permission an operation needs (deny by default)."""
+
+    def deco(func):
+        @wraps(func)
+        def wrapped(request, *args, **kwargs):
+            if name != AUTHENTICATED and not can(request.auth, name):
+                audit_denied(
+                    actor=request.auth,
+                    event=name,
+                    action=Action.READ if request.method == "GET" else Action.UPDATE,
+                )
+                raise PermissionDenied("You do not have permission to do that.")
+            return func(request, *args, **kwargs)
+
+        wrapped.openiop_permission = name
+        return wrapped
+
+    return deco
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+def install_error_handlers(api) -> None:
+    @api.exception_handler(ApplicationError)
+    def application_error(request, exc: ApplicationError):
+        return api.create_response(
+            request, error_body(exc.code, exc.message, exc.fields), status=exc.status
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors:
+            loc = [
+                str(x) for x in err.get("loc", []) if x not in ("body", "query", "path", "payload")
+            ]
+            fields.setdefault(".".join(loc) or "body", []).append(err.get("msg", "Invalid value."))
+        first = next(iter(fields.items()))
+        return api.create_response(
+            request,
+            error_body("invalid", f"{first[0]}: {first[1][0]}", fields),
+            status=422,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        return api.create_response(
+            request,
+            error_body("not_authenticated", "Sign in or send a valid API token."),
+            status=401,
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(
+            request, error_body("not_found", "Not found, or not yours to see."), status=404
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+
+class PageOut(Schema):
+    count: int
+    page: int
+    pages: int
+
+
+def page_of(queryset, page: int, page_size: int) -> tuple[list, dict]:
+    if page < 1 or not 1 <= page_size <= 100:
+        raise ApplicationError(
+            "Pages start at 1 and hold 1 to 100 items.",
+            fields={"page": ["Must be 1 or more."], "page_size": ["Must be 1 to 100."]},
+        )
+    count = queryset.count()
+    items = list(queryset[(page - 1) * page_size : page * page_size])
+    return items, {"count": count, "page": page, "pages": max(1, math.ceil(count / page_size))}

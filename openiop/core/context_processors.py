@@ -1,0 +1,20 @@
+from openiop.access.scope import can
+
+
+def navigation(request):
+    """Menu entries the signed-in user may use (and only those)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    entries = [
+        ("core:dashboard", "Dashboard", None),
+        ("patients:search", "Patients", "patient.view"),
+        ("care:caseload", "Caseload", "caseload.view"),
+        ("care:census", "Census", "census.view"),
+        ("organizations:programs", "Programs", "program.view"),
+        ("organizations:staff", "Staff", "staff.view"),
+        ("audit:search", "Audit log", "audit.view"),
+    ]
+    return {
+        "nav": [(url, label) for url, label, perm in entries if perm is None or can(user, perm)]
+    }

@@ -1,0 +1,1 @@
+"""Synthetic demo and benchmark data. Every name is invented and looks it."""

@@ -1,0 +1,41 @@
+from django import forms
+
+from openiop.organizations.levels import LEVELS
+from openiop.organizations.models import WEEKDAYS, Focus, Population, Site, TrackKind
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ProgramForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    site = forms.ModelChoiceField(queryset=Site.objects.none())
+    population = forms.ChoiceField(choices=Population.choices)
+    focus = forms.ChoiceField(choices=Focus.choices)
+    level_of_care = forms.ChoiceField(choices=list(LEVELS.items()))
+    min_weekly_hours = forms.DecimalField(min_value=0, max_value=60, decimal_places=2)
+    max_weekly_hours = forms.DecimalField(
+        min_value=0, max_value=60, decimal_places=2, required=False
+    )
+    plan_review_days = forms.IntegerField(
+        min_value=7, max_value=180, label="Treatment plan review every (days)"
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    is_active = forms.BooleanField(required=False, label="Taking admissions")
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(organization=organization)
+
+
+class TrackForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(choices=TrackKind.choices)
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=[(i + 1, d) for i, d in enumerate(WEEKDAYS)],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    start_time = forms.TimeField(widget=TIME)
+    end_time = forms.TimeField(widget=TIME)
+    capacity = forms.IntegerField(min_value=1, max_value=200, initial=12)
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")

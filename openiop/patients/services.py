@@ -1,0 +1,204 @@
+"""Writes for patients, their support persons and coverage."""
+
+import datetime as dt
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from openiop.access.services import deny, require
+from openiop.audit.models import Action
+from openiop.audit.services import audit_record
+from openiop.core.errors import ApplicationError
+from openiop.patients.models import Coverage, Patient, PayerType, Sex, SupportPerson
+
+PATIENT_FIELDS = (
+    "mrn",
+    "legal_given_name",
+    "legal_family_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "sex_at_birth",
+    "phone",
+    "email",
+    "street",
+    "city",
+    "state",
+    "zip_code",
+    "preferred_language",
+)
+REQUIRED = {
+    "legal_given_name": "Enter the legal given name.",
+    "legal_family_name": "Enter the legal family name.",
+    "date_of_birth": "Enter the date of birth.",
+}
+
+
+def search_name_for(p: Patient) -> str:
+    return " ".join(
+        x for x in (p.legal_given_name, p.legal_family_name, p.preferred_name) if x
+    ).lower()
+
+
+def _clean(data: dict) -> dict:
+    clean = {}
+    for key, value in data.items():
+        if key not in PATIENT_FIELDS:
+            raise ApplicationError.for_field(key, f"{key} is not a patient field.")
+        clean[key] = value.strip() if isinstance(value, str) else value
+    return clean
+
+
+def _validate(p: Patient) -> None:
+    for field, message in REQUIRED.items():
+        if not getattr(p, field):
+            raise ApplicationError.for_field(field, message)
+    dob = p.date_of_birth
+    if not isinstance(dob, dt.date) or dob > timezone.localdate() or dob.year < 1900:
+        raise ApplicationError.for_field(
+            "date_of_birth", "The date of birth must be a real date in the past."
+        )
+    if p.sex_at_birth not in Sex.values:
+        raise ApplicationError.for_field("sex_at_birth", "Choose a value from the list.")
+    if p.state and (len(p.state) != 2 or not p.state.isalpha()):
+        raise ApplicationError.for_field("state", "Use the two-letter state code, e.g. OR.")
+    p.state = p.state.upper()
+
+
+def _new_mrn(organization_id: int) -> str:
+    for _ in range(10):
+        mrn = f"MRN-{secrets.randbelow(10**7):07d}"
+        if not Patient.objects.filter(organization_id=organization_id, mrn=mrn).exists():
+            return mrn
+    raise ApplicationError.for_field("mrn", "Could not assign an MRN; enter one.")
+
+
+def _duplicate_mrn(organization_id: int, mrn: str, exclude_pk=None) -> bool:
+    qs = Patient.objects.filter(organization_id=organization_id, mrn__iexact=mrn)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+DUPLICATE_MRN = "Another patient of this organization has that MRN."
+
+
+def patient_register(*, actor, organization, admission: dict | None = None, **data) -> Patient:
+    """Register a patient, optionally admitting them in the same transaction.
+
+    Staff whose role is limited to one program can only register together with
+    an admission to that program, or they could not see the patient afterwards.
+    """
+    from openiop.care.services import episode_admit
+
+    program = (admission or {}).get("program")
+    require(
+        actor,
+        "patient.create",
+        organization_id=organization.pk,
+        program_id=getattr(program, "pk", None),
+        action=Action.CREATE,
+    )
+    p = Patient(organization=organization, created_by=actor, **_clean(data))
+    _validate(p)
+    p.mrn = p.mrn or _new_mrn(organization.pk)
+    if _duplicate_mrn(organization.pk, p.mrn):
+        raise ApplicationError.for_field("mrn", DUPLICATE_MRN)
+    p.search_name = search_name_for(p)
+    try:
+        with transaction.atomic():
+            p.save()
+            audit_record(
+                actor=actor,
+                action=Action.CREATE,
+                event="patient.create",
+                obj=p,
+                patient=p,
+                changed_fields=[f for f in PATIENT_FIELDS if getattr(p, f)],
+            )
+            if admission:
+                episode_admit(actor=actor, patient=p, **admission)
+    except IntegrityError:
+        raise ApplicationError.for_field("mrn", DUPLICATE_MRN) from None
+    return p
+
+
+def patient_update(*, actor, patient: Patient, **data) -> Patient:
+    _require_change(actor, patient)
+    data = _clean(data)
+    changed = [f for f, v in data.items() if getattr(patient, f) != v]
+    if not changed:
+        return patient
+    for f in changed:
+        setattr(patient, f, data[f])
+    _validate(patient)
+    if not patient.mrn:
+        raise ApplicationError.for_field("mrn", "A patient must keep an MRN.")
+    if "mrn" in changed and _duplicate_mrn(patient.organization_id, patient.mrn, patient.pk):
+        raise ApplicationError.for_field("mrn", DUPLICATE_MRN)
+    patient.search_name = search_name_for(patient)
+    try:
+        with transaction.atomic():
+            patient.save()
+            audit_record(
+                actor=actor,
+                action=Action.UPDATE,
+                event="patient.update",
+                obj=patient,
+                patient=patient,
+                changed_fields=changed,
+            )
+    except IntegrityError:
+        raise ApplicationError.for_field("mrn", DUPLICATE_MRN) from None
+    return patient
+
+
+def _require_change(actor, patient: Patient) -> None:
+    if not Patient.objects.visible_to(actor, "change").filter(pk=patient.pk).exists():
+        deny(actor, "patient.change", action=Action.UPDATE)
+
+
+def support_person_add(*, actor, patient: Patient, **data) -> SupportPerson:
+    _require_change(actor, patient)
+    if not (data.get("name") or "").strip():
+        raise ApplicationError.for_field("name", "Enter the support person's name.")
+    if data.get("involvement_consent") and not data.get("consent_recorded_on"):
+        data["consent_recorded_on"] = timezone.localdate()
+    with transaction.atomic():
+        person = SupportPerson.objects.create(patient=patient, created_by=actor, **data)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            event="support_person.create",
+            obj=person,
+            patient=patient,
+            organization_id=patient.organization_id,
+            changed_fields=[k for k, v in data.items() if v],
+        )
+    return person
+
+
+def coverage_add(*, actor, patient: Patient, **data) -> Coverage:
+    _require_change(actor, patient)
+    if data.get("payer_type") not in PayerType.values:
+        raise ApplicationError.for_field("payer_type", "Choose the kind of payer.")
+    if not (data.get("payer_name") or "").strip():
+        raise ApplicationError.for_field("payer_name", "Enter the payer's name.")
+    starts, ends = data.get("starts_on"), data.get("ends_on")
+    if starts and ends and ends < starts:
+        raise ApplicationError.for_field("ends_on", "Coverage cannot end before it starts.")
+    with transaction.atomic():
+        if data.get("is_primary", True):
+            patient.coverages.filter(is_primary=True).update(is_primary=False)
+        cov = Coverage.objects.create(patient=patient, created_by=actor, **data)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            event="coverage.create",
+            obj=cov,
+            patient=patient,
+            organization_id=patient.organization_id,
+            changed_fields=[k for k, v in data.items() if v],
+        )
+    return cov

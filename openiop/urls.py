@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from openiop.api import api
+
+urlpatterns = [
+    path("", include("openiop.core.urls")),
+    path("accounts/", include("openiop.accounts.urls")),
+    path("patients/", include("openiop.patients.urls")),
+    path("care/", include("openiop.care.urls")),
+    path("organization/", include("openiop.organizations.urls")),
+    path("audit/", include("openiop.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
