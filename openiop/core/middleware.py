@@ -60,7 +60,8 @@ class DenyByDefaultMiddleware:
     authenticates every operation itself.
     """
 
-    EXEMPT_MODULES = ("django.contrib.admin", "ninja", "django.views.static")
+    EXEMPT_MODULES = ("django.contrib.admin", "django.views.static")
+    EXEMPT_NAMESPACES = {"admin", "api"}
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,6 +71,9 @@ class DenyByDefaultMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if getattr(view_func, "openiop_permission", None):
+            return None
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.namespaces and match.namespaces[0] in self.EXEMPT_NAMESPACES:
             return None
         module = getattr(view_func, "__module__", "") or ""
         if module.startswith(self.EXEMPT_MODULES):

@@ -22,6 +22,7 @@ def programs(request):
         .select_related("site")
         .prefetch_related(Prefetch("tracks", queryset=Track.objects.order_by("start_time")))
         .annotate(active=Count("episodes", filter=Q(episodes__status=EpisodeStatus.ACTIVE)))
+        .order_by("name")
     )
     page = paginate(request, qs)
     manageable = {
