@@ -9,7 +9,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openiop.settings")
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        os.environ["DJANGO_SETTINGS_MODULE"] = "openiop.settings"
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

@@ -33,6 +33,7 @@ def login_attempt(*, request, username: str, password: str) -> User:
         audit_record(
             actor=None,
             actor_name=username,
+            subject_user=user,
             action=Action.LOGIN,
             event="login.locked",
             outcome=Outcome.DENIED,
@@ -60,6 +61,7 @@ def login_attempt(*, request, username: str, password: str) -> User:
             audit_record(
                 actor=None,
                 actor_name=username,
+                subject_user=user,
                 action=Action.LOGIN,
                 event="login.failed",
                 outcome=Outcome.FAILURE,

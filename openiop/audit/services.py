@@ -24,13 +24,20 @@ def _normalise_ip(value: str | None) -> str | None:
         return None
 
 
-def _organization_of(obj, patient) -> int | None:
+def _organization_of(obj, patient, user) -> int | None:
+    """The organization an event belongs to (so that its auditors see it)."""
     for candidate in (obj, patient):
         org_id = getattr(candidate, "organization_id", None)
         if org_id:
             return org_id
     if obj is not None and type(obj).__name__ == "Organization":
         return obj.pk
+    if user is not None:
+        from openiop.access.scope import scope_for
+
+        orgs = scope_for(user).organization_ids
+        if len(orgs) == 1:
+            return next(iter(orgs))
     return None
 
 
@@ -47,8 +54,13 @@ def audit_record(
     changed_fields: Iterable[str] = (),
     detail: dict | None = None,
     actor_name: str | None = None,
+    subject_user=None,
 ) -> AuditEvent:
-    """Append one event to the chain. `detail` must never hold PHI values."""
+    """Append one event to the chain. `detail` must never hold PHI values.
+
+    `subject_user` names the account an anonymous event concerns (a failed
+    sign-in), so the event lands in that account's organization.
+    """
     ctx = context.current()
     subject_ids = sorted(set(patient_ids))
     detail = dict(detail or {})
@@ -59,7 +71,7 @@ def audit_record(
         occurred_at=timezone.now(),
         actor=user,
         actor_name=(actor_name or (user.get_display_name() if user else "anonymous"))[:150],
-        organization_id=organization_id or _organization_of(obj, patient),
+        organization_id=organization_id or _organization_of(obj, patient, user or subject_user),
         request_id=ctx.request_id[:32],
         client_ip=_normalise_ip(ctx.client_ip),
         via=ctx.via,
