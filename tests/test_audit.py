@@ -55,9 +55,12 @@ def test_verify_reports_a_removed_row(cast):
 
 def test_the_database_refuses_to_update_an_audit_row(cast):
     event = audit_record(actor=cast.clinician_a, action="read", event="x.one")
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("UPDATE audit_auditevent SET event = 'x' WHERE id = %s", [event.id])
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute("UPDATE audit_auditevent SET event = 'x' WHERE id = %s", [event.id])
 
 
 def test_the_orm_refuses_to_change_or_delete_audit_rows(cast):
