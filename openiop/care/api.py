@@ -2,6 +2,7 @@ from uuid import UUID
 
 from django.http import Http404
 from ninja import Router
+from ninja.responses import Status
 
 from openiop.accounts.models import User
 from openiop.audit.services import audit_read
@@ -79,7 +80,7 @@ def admit(request, payload: EpisodeIn):
     episode = services.episode_admit(
         actor=request.auth, patient=patient, **admission_kwargs(request.auth, data)
     )
-    return 201, episode
+    return Status(201, episode)
 
 
 @router.get("/{episode_uuid}", response={200: EpisodeOut, **ERRORS})

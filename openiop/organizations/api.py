@@ -3,6 +3,7 @@ from uuid import UUID
 from django.db.models import Prefetch
 from django.http import Http404
 from ninja import Router
+from ninja.responses import Status
 
 from openiop.accounts.models import Membership, User
 from openiop.core.api import ErrorOut, page_of, permission
@@ -77,7 +78,7 @@ def create_track(request, program_uuid: UUID, payload: TrackIn):
     program = _programs(request.auth, "manage").filter(uuid=program_uuid).first()
     if program is None:
         raise Http404
-    return 201, services.track_create(actor=request.auth, program=program, **payload.dict())
+    return Status(201, services.track_create(actor=request.auth, program=program, **payload.dict()))
 
 
 @router.patch("/tracks/{track_uuid}", response={200: TrackOut, **ERRORS})

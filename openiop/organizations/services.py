@@ -132,6 +132,9 @@ TRACK_FIELDS = ("name", "kind", "weekdays", "start_time", "end_time", "capacity"
 
 
 def _check_track(data: dict) -> None:
+    data["name"] = (data.get("name") or "").strip()
+    if not data["name"]:
+        raise ApplicationError.for_field("name", "Name the track, e.g. Evening.")
     days = data.get("weekdays") or []
     if not days or any(not isinstance(d, int) or not 1 <= d <= 7 for d in days):
         raise ApplicationError.for_field("weekdays", "Choose at least one weekday.")

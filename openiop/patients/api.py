@@ -2,6 +2,7 @@ from uuid import UUID
 
 from django.http import Http404
 from ninja import Router
+from ninja.responses import Status
 
 from openiop.audit.services import audit_read
 from openiop.care.api import admission_kwargs
@@ -41,7 +42,7 @@ def create_patient(request, payload: PatientIn):
     patient = services.patient_register(
         actor=request.auth, organization=org, admission=kwargs, **data
     )
-    return 201, patient
+    return Status(201, patient)
 
 
 def _single_org(actor):

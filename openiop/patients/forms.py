@@ -56,7 +56,7 @@ class AdmissionFields(forms.Form):
         self.fields["primary_clinician"].queryset = clinical_staff(programs)
 
     def admission_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in self.fields}
+        return {k: self.cleaned_data[k] for k in AdmissionFields.base_fields}
 
 
 class RegisterForm(PatientForm, AdmissionFields):
