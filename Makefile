@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-export DEBUG ?= 1
 
 .PHONY: run test test-postgres e2e lint format bench install install-dev clean
 
@@ -26,9 +25,9 @@ install-dev: $(DEV_STAMP)
 ## make run: the app with demo data on an embedded SQLite database
 run: $(STAMP)
 	@mkdir -p var
-	$(BIN)/openiop migrate --noinput
-	$(BIN)/openiop demo
-	$(BIN)/openiop runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} $(BIN)/openiop migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/openiop demo
+	DEBUG=$${DEBUG:-1} $(BIN)/openiop runserver 127.0.0.1:8000
 
 ## make test: the whole suite (without browser tests) on SQLite
 test: $(DEV_STAMP)
@@ -45,7 +44,7 @@ e2e: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/openiop makemigrations --check --dry-run
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .

@@ -3,12 +3,14 @@ and the fast password hasher (argon2 stays the configured default)."""
 
 import os
 
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 60)
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("SECURE_COOKIES", "0")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("REQUIRE_2FA", "0")
+os.environ.update(
+    DEBUG="0",
+    SECRET_KEY="test-only-" + "x" * 60,
+    ALLOWED_HOSTS="testserver,localhost,127.0.0.1",
+    SECURE_COOKIES="0",
+    SECURE_SSL_REDIRECT="0",
+    REQUIRE_2FA="0",
+)
 
 from openiop.settings import *  # noqa: E402,F403
 
