@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "openiop.core.middleware.RequestContextMiddleware",
     "openiop.core.middleware.SecurityHeadersMiddleware",
+    "openiop.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +158,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "openiop" / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 
 NINJA_PAGINATION_PER_PAGE = 25

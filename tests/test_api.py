@@ -192,3 +192,14 @@ def test_a_session_write_without_csrf_is_refused(cast):
     assert response.status_code in (401, 403)
     cast.patient_a.refresh_from_db()
     assert cast.patient_a.pronouns == ""
+
+
+def test_errors_raised_before_our_handlers_have_the_same_shape(cast):
+    client = cast.client("clinician_a")
+    assert_error_shape(
+        client.put("/api/v1/patients", data="{}", content_type="application/json"), 405
+    )
+    assert_error_shape(client.get("/api/v1/no-such-thing"), 404)
+    assert_error_shape(
+        client.post("/api/v1/patients", data="{not json", content_type="application/json"), 400
+    )

@@ -198,3 +198,24 @@ def test_the_program_settings_form_saves_a_new_band(cast):
     assert response.status_code == 302
     cast.program_a.refresh_from_db()
     assert cast.program_a.band_label == "10-18 h/week"
+
+
+def test_the_admin_site_form_fills_the_place_from_the_zip(cast):
+    from openiop.organizations.admin import SiteForm
+
+    form = SiteForm(
+        data={
+            "organization": cast.org.pk,
+            "name": "Bend",
+            "street": "1 Way",
+            "zip_code": "97701",
+            "phone": "",
+        }
+    )
+    assert form.is_valid(), form.errors
+    site = form.save()
+    assert site.city == "Bend" and site.time_zone == "America/Los_Angeles"
+    bad = SiteForm(
+        data={"organization": cast.org.pk, "name": "X", "street": "1", "zip_code": "00000"}
+    )
+    assert not bad.is_valid() and "zip_code" in bad.errors

@@ -81,3 +81,37 @@ class DenyByDefaultMiddleware:
         from openiop.core.decorators import forbidden
 
         return forbidden(request, "This page is not available.")
+
+
+class ApiErrorShapeMiddleware:
+    """Every 4xx under /api/ has the one error body, even those Django or
+    django-ninja answer before our handlers run (405, unknown paths)."""
+
+    MESSAGES = {
+        404: ("not_found", "There is no such API endpoint."),
+        405: ("method_not_allowed", "This endpoint does not accept that method."),
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and 400 <= response.status_code < 500
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.http import JsonResponse
+
+            code, message = self.MESSAGES.get(
+                response.status_code, ("error", "The request was refused.")
+            )
+            shaped = JsonResponse(
+                {"error": {"code": code, "message": message, "fields": {}}},
+                status=response.status_code,
+            )
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
