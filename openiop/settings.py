@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "openiop.core.middleware.RequestContextMiddleware",
     "openiop.core.middleware.SecurityHeadersMiddleware",
     "openiop.core.middleware.ApiErrorShapeMiddleware",
@@ -160,6 +161,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "openiop" / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise serves static files in production too; with finders on, a
+# deployment works before (or without) `collectstatic`.
+WHITENOISE_USE_FINDERS = True
+try:  # WhiteNoise warns when the collectstatic target does not exist yet
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:  # a read-only deployment that ran collectstatic elsewhere
+    pass
 
 NINJA_PAGINATION_PER_PAGE = 25
 
