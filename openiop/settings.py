@@ -4,6 +4,7 @@ Defaults make a trial run work (`make run` sets DEBUG=1); outside debug the
 process refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import contextlib
 from pathlib import Path
 
 import environ
@@ -164,10 +165,10 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 # WhiteNoise serves static files in production too; with finders on, a
 # deployment works before (or without) `collectstatic`.
 WHITENOISE_USE_FINDERS = True
-try:  # WhiteNoise warns when the collectstatic target does not exist yet
+# WhiteNoise warns when the collectstatic target does not exist yet; a
+# read-only deployment that ran collectstatic elsewhere skips this.
+with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-except OSError:  # a read-only deployment that ran collectstatic elsewhere
-    pass
 
 NINJA_PAGINATION_PER_PAGE = 25
 
