@@ -210,3 +210,10 @@ def test_another_programs_clinician_cannot_change_the_patient(cast):
             actor=cast.clinician_b, patient=cast.patient_a, name="X", relationship="friend"
         )
     assert AuditEvent.objects.filter(outcome="denied", event="patient.change").exists()
+
+
+def test_the_register_form_asks_for_the_person_before_the_program(cast):
+    from openiop.patients.forms import RegisterForm
+
+    names = list(RegisterForm(actor=cast.intake).fields)
+    assert names.index("legal_given_name") < names.index("program")

@@ -62,6 +62,8 @@ class AdmissionFields(forms.Form):
 class RegisterForm(PatientForm, AdmissionFields):
     """Register a patient and admit them in one step (what intake does)."""
 
+    field_order = [*PatientForm.base_fields, *AdmissionFields.base_fields]
+
 
 class DischargeForm(forms.Form):
     discharged_on = forms.DateField(widget=DATE, initial=timezone.localdate)
