@@ -92,6 +92,8 @@ class Episode(BaseModel):
             models.Index(fields=["program", "status"]),
             models.Index(fields=["primary_clinician", "status"]),
             models.Index(fields=["patient", "status"]),
+            # the program scope of patients: EXISTS (episode of this patient in these programs)
+            models.Index(fields=["patient", "program"]),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from openiop.care.models import Episode, EpisodeStatus
@@ -73,14 +72,20 @@ def admissions_by_week(*, actor, weeks: int = 8, today: dt.date | None = None) -
     """Admissions per week (weeks start on Monday) for the last `weeks` weeks."""
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=today.weekday() + 7 * (weeks - 1))
+    # Grouped by day and folded into weeks here: at most 7 * weeks rows, and no
+    # per-row date_trunc (a Python function on SQLite, called for every episode).
     rows = (
         Episode.objects.visible_to(actor, "view")
         .filter(admitted_on__gte=start)
-        .annotate(week=TruncWeek("admitted_on"))
-        .values("week")
+        .values("admitted_on")
         .annotate(n=Count("id"))
+        .order_by()
     )
-    counts = {r["week"]: r["n"] for r in rows}
+    counts: dict[dt.date, int] = {}
+    for r in rows:
+        day = r["admitted_on"]
+        week = day - dt.timedelta(days=day.weekday())
+        counts[week] = counts.get(week, 0) + r["n"]
     weeks_out = []
     for i in range(weeks):
         week_start = start + dt.timedelta(days=7 * i)

@@ -1,0 +1,32 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from openiop.demo.bench import DEFAULT_REQUESTS, bench_pages
+from openiop.demo.seed import require_migrated
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmarks. `openiop bench pages` times patient search, caseload and census "
+        "for a director and a clinician of the newest bench-* organization (seeding one "
+        "if there is none) and prints one JSON object."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("target", choices=["pages"], help="what to benchmark")
+        parser.add_argument(
+            "--requests",
+            type=int,
+            default=DEFAULT_REQUESTS,
+            help=f"requests per page and role (default {DEFAULT_REQUESTS})",
+        )
+
+    def handle(self, *args, target, requests, **options):
+        if not 1 <= requests <= 100_000:
+            raise CommandError(
+                "The number of requests must be between 1 and 100,000.", returncode=2
+            )
+        require_migrated()
+        result = bench_pages(requests=requests, log=lambda msg: self.stderr.write(msg))
+        self.stdout.write(json.dumps(result, indent=2))
