@@ -50,9 +50,14 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## benchmarks run with DEBUG off (as in production), on DATABASE_URL or var/bench.sqlite3
+BENCH_ENV = DEBUG=0 ALLOWED_HOSTS=localhost SECRET_KEY=bench-only-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))') \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/var/bench.sqlite3}
 bench: $(DEV_STAMP)
+	@mkdir -p var
 	$(BIN)/python bench/seed_bench.py
-	$(BIN)/openiop bench pages
+	$(BENCH_ENV) $(BIN)/openiop migrate --noinput -v 0
+	$(BENCH_ENV) $(BIN)/openiop bench pages
 
 clean:
 	rm -rf var/*.sqlite3* .pytest_cache
