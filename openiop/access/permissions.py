@@ -23,6 +23,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "episode.discharge": {R.PROGRAM_DIRECTOR, R.CLINICIAN},
         "caseload.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "census.view": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR, R.BILLING},
+        # the clinical record: assessment, diagnoses, treatment plan, discharge summary
+        "assessment.view": CLINICAL_READERS,
+        "assessment.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        "plan.view": CLINICAL_READERS,
+        "plan.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "plan.sign": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "plan.supervise": {R.PROGRAM_DIRECTOR},
+        "plan.review": {R.PROGRAM_DIRECTOR, R.CLINICIAN},
+        "plantemplate.view": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "plantemplate.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         # organization configuration
         "program.view": set(R) - {R.AUDITOR},
         "program.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},

@@ -102,3 +102,9 @@ class Episode(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status == EpisodeStatus.ACTIVE
+
+
+# The clinical record of an episode lives in care.plans (one app, several modules).
+from openiop.care.plans.discharge_models import *  # noqa: E402,F401,F403
+from openiop.care.plans.models import *  # noqa: E402,F401,F403
+from openiop.care.plans.plan_models import *  # noqa: E402,F401,F403
