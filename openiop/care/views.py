@@ -3,7 +3,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from openiop.access.scope import can
-from openiop.accounts.models import User
 from openiop.audit.services import audit_read
 from openiop.care import selectors, services
 from openiop.care.models import Episode
@@ -11,7 +10,8 @@ from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
-from openiop.patients.forms import AdmissionFields, DischargeForm, EpisodeForm
+from openiop.organizations.models import Program
+from openiop.patients.forms import AdmissionFields, DischargeForm, EpisodeForm, clinical_staff
 from openiop.patients.models import Patient
 
 
@@ -20,11 +20,8 @@ def caseload(request):
     clinician = request.user
     staff = None
     if can(request.user, "staff.view"):
-        staff = (
-            User.objects.visible_to(request.user, "view")
-            .filter(is_active=True)
-            .order_by("display_name")
-        )
+        # the clinical staff of the programs the actor may see, for the picker
+        staff = clinical_staff(Program.objects.visible_to(request.user, "view"))
         wanted = request.GET.get("clinician")
         if wanted:
             clinician = staff.filter(uuid=wanted).first() or request.user
