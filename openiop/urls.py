@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("openiop.accounts.urls")),
     path("patients/", include("openiop.patients.urls")),
     path("care/", include("openiop.care.urls")),
+    path("care/", include("openiop.care.plans.urls")),
     path("organization/", include("openiop.organizations.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("admin/", admin.site.urls),

@@ -11,6 +11,8 @@ def navigation(request):
         ("patients:search", "Patients", "patient.view"),
         ("care:caseload", "Caseload", "caseload.view"),
         ("care:census", "Census", "census.view"),
+        ("plans:reviews_due", "Plan reviews", "plan.review"),
+        ("plans:templates", "Plan library", "plantemplate.view"),
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),
         ("audit:search", "Audit log", "audit.view"),

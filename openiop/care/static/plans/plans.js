@@ -1,0 +1,84 @@
+// Treatment plans: the signature pad (pointer events -> SVG path data in a
+// hidden field) and picking an ICD-10-CM code from the search results.
+(function () {
+  "use strict";
+
+  function pad(canvas) {
+    var field = document.getElementById(canvas.dataset.field);
+    var clear = document.getElementById(canvas.dataset.clear);
+    var ctx = canvas.getContext("2d");
+    var path = [];
+    var drawing = false;
+
+    function size() {
+      var r = canvas.getBoundingClientRect();
+      canvas.width = Math.round(r.width);
+      canvas.height = Math.round(r.height);
+      ctx.lineWidth = 2.2;
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      ctx.strokeStyle = "#1b2430";
+    }
+    function point(e) {
+      var r = canvas.getBoundingClientRect();
+      var x = Math.max(0, Math.round((e.clientX - r.left) * 10) / 10);
+      var y = Math.max(0, Math.round((e.clientY - r.top) * 10) / 10);
+      return [x, y];
+    }
+    canvas.addEventListener("pointerdown", function (e) {
+      drawing = true;
+      canvas.setPointerCapture(e.pointerId);
+      var p = point(e);
+      path.push("M" + p[0] + " " + p[1]);
+      ctx.beginPath();
+      ctx.moveTo(p[0], p[1]);
+      e.preventDefault();
+    });
+    canvas.addEventListener("pointermove", function (e) {
+      if (!drawing) return;
+      var p = point(e);
+      path.push("L" + p[0] + " " + p[1]);
+      ctx.lineTo(p[0], p[1]);
+      ctx.stroke();
+      field.value = path.join(" ");
+    });
+    function end() {
+      drawing = false;
+      field.value = path.join(" ");
+    }
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    if (clear) {
+      clear.addEventListener("click", function () {
+        path = [];
+        field.value = "";
+        ctx.clearRect(0, 0, canvas.width, canvas.height);
+      });
+    }
+    size();
+  }
+
+  function init() {
+    document.querySelectorAll("canvas[data-signature-pad]").forEach(pad);
+    document.addEventListener("click", function (e) {
+      if (e.target.closest("[data-print]")) {
+        e.preventDefault();
+        window.print();
+        return;
+      }
+      var button = e.target.closest("[data-icd-code]");
+      if (!button) return;
+      var input = document.getElementById(button.dataset.target);
+      input.value = button.dataset.icdCode;
+      var list = document.getElementById("icd-results");
+      if (list) list.innerHTML = "";
+      input.focus();
+      e.preventDefault();
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
