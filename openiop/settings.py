@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "openiop.organizations",
     "openiop.patients",
     "openiop.care",
+    "openiop.consent",
+    "openiop.interop",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +130,11 @@ SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=1
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "OpenIOP"
 CREDENTIAL_EXPIRY_WARNING_DAYS = 30
+
+# FHIR exchange: the base URL Bundles name their entries by (the /fhir/R4/ API
+# answers with its own), and where bulk exports are written.
+FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="http://localhost:8000/fhir/R4")
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

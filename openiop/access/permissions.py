@@ -42,6 +42,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "staff.manage": {R.ADMINISTRATOR},
         # the audit trail (auditors read it; nobody writes it but the services)
         "audit.view": {R.AUDITOR, R.ADMINISTRATOR},
+        # 42 CFR Part 2: consents, releases to outside parties, the accounting of disclosures
+        "consent.view": CLINICAL_READERS,
+        "consent.manage": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        "disclosure.view": CLINICAL_READERS,
+        "disclosure.make": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        "recipient.view": CLINICAL_READERS | {R.ADMINISTRATOR},
+        "recipient.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        # FHIR exchange: bulk export (of what the actor may see) and import of a referral
+        "fhir.export": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "fhir.import": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR},
     }.items()
 }
 

@@ -1,0 +1,517 @@
+"""Writes of consents, recipients and disclosures, and the disclosure check.
+
+Every disclosure to a party outside the program goes through
+`disclosure_check` (is there an active consent from this patient covering this
+recipient and this information?) and, when it passes, `disclosure_record`
+(one accounting entry and one `disclose` audit event, in one transaction).
+"""
+
+import datetime as dt
+import unicodedata
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from openiop.access.services import require
+from openiop.accounts.models import User
+from openiop.audit.models import Action, Outcome
+from openiop.audit.services import audit_record
+from openiop.consent.models import (
+    SHORT_LABELS,
+    ConsentStatus,
+    Disclosure,
+    ExternalRecipient,
+    Information,
+    Part2Consent,
+    Purpose,
+    RecipientKind,
+    RecipientScope,
+    SignerRole,
+)
+from openiop.core import context
+from openiop.core.errors import ApplicationError
+
+NOTES = Information.COUNSELING_NOTES
+
+
+class DisclosureRefused(ApplicationError):
+    """No active consent covers this recipient and this information."""
+
+    status = 403
+    code = "consent_required"
+
+
+def _labels(categories) -> str:
+    return ", ".join(SHORT_LABELS.get(c, c) for c in categories)
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s or "").encode("ascii", "ignore").decode()
+    return " ".join(s.lower().split())
+
+
+def _clean_categories(raw) -> list[str]:
+    categories = [c for c in (raw or []) if c]
+    unknown = [c for c in categories if c not in Information.values]
+    if unknown:
+        raise ApplicationError.for_field(
+            "categories", f"{unknown[0]} is not a kind of information."
+        )
+    if not categories:
+        raise ApplicationError.for_field(
+            "categories", "Choose the information the patient agrees to disclose."
+        )
+    if NOTES in categories and len(set(categories)) > 1:
+        raise ApplicationError.for_field(
+            "categories",
+            "SUD counseling notes need a consent of their own: record them on a separate "
+            "consent, not together with other information.",
+        )
+    if NOTES not in categories:
+        # whose records they are travels with every disclosure
+        categories.append(Information.DEMOGRAPHICS)
+    order = Information.values
+    return sorted(set(categories), key=order.index)
+
+
+def consent_record(
+    *,
+    actor,
+    patient,
+    categories,
+    description: str,
+    recipient_scope: str,
+    purpose: str,
+    signer_name: str,
+    signer_role: str,
+    signed_on: dt.date,
+    attestation: bool | str,
+    recipient: ExternalRecipient | None = None,
+    program=None,
+    purpose_detail: str = "",
+    expires_on: dt.date | None = None,
+    expiry_event: str = "",
+) -> Part2Consent:
+    """Record a signed Part 2 consent; every element the rule requires, or a refusal."""
+    _require_for_patient(actor, patient)
+    if program is not None:
+        require(
+            actor,
+            "consent.manage",
+            organization_id=patient.organization_id,
+            program_id=program.pk,
+            action=Action.CREATE,
+        )
+    today = timezone.localdate()
+    categories = _clean_categories(categories)
+    description = (description or "").strip()
+    if not description:
+        raise ApplicationError.for_field(
+            "description",
+            "Describe the information specifically, as the patient agreed to it "
+            "(e.g. diagnoses and PHQ-9 scores from this admission).",
+        )
+    if recipient_scope not in RecipientScope.values:
+        raise ApplicationError.for_field("recipient_scope", "Choose who may receive the records.")
+    if recipient_scope == RecipientScope.NAMED:
+        if recipient is None:
+            raise ApplicationError.for_field("recipient", "Name the recipient.")
+        if recipient.organization_id != patient.organization_id or not recipient.is_active:
+            raise ApplicationError.for_field("recipient", "Choose an active recipient of yours.")
+    else:
+        if NOTES in categories:
+            raise ApplicationError.for_field(
+                "recipient_scope",
+                "SUD counseling notes cannot go to the whole treatment, payment and operations "
+                "class: name the recipient.",
+            )
+        recipient = None
+    if program is not None and program.organization_id != patient.organization_id:
+        raise ApplicationError.for_field("program", "Choose a program of this organization.")
+    if purpose not in Purpose.values:
+        raise ApplicationError.for_field("purpose", "Choose the purpose of the disclosure.")
+    purpose_detail = (purpose_detail or "").strip()
+    if purpose == Purpose.OTHER and not purpose_detail:
+        raise ApplicationError.for_field("purpose_detail", "Describe the purpose.")
+    if recipient_scope == RecipientScope.TPO and purpose not in (
+        Purpose.TPO,
+        Purpose.TREATMENT,
+        Purpose.PAYMENT,
+        Purpose.OPERATIONS,
+    ):
+        raise ApplicationError.for_field(
+            "purpose",
+            "A consent to the treatment, payment and operations class is for those purposes.",
+        )
+    expiry_event = (expiry_event or "").strip()
+    if not expires_on and not expiry_event:
+        raise ApplicationError.for_field(
+            "expires_on", "Give the date or the event on which the consent expires."
+        )
+    if not isinstance(signed_on, dt.date) or signed_on > today:
+        raise ApplicationError.for_field(
+            "signed_on", "The date of signature cannot be in the future."
+        )
+    if expires_on and expires_on < today:
+        raise ApplicationError.for_field(
+            "expires_on",
+            f"The expiry date {expires_on:%Y-%m-%d} is in the past: this consent could never "
+            "be used. Ask the patient for a new expiry date.",
+        )
+    if expires_on and expires_on < signed_on:
+        raise ApplicationError.for_field(
+            "expires_on", "A consent cannot expire before it is signed."
+        )
+    signer_name = (signer_name or "").strip()
+    if not signer_name:
+        raise ApplicationError.for_field("signer_name", "Type the signer's full name.")
+    if signer_role not in SignerRole.values:
+        raise ApplicationError.for_field("signer_role", "Say who signed.")
+    if signer_role == SignerRole.SELF and _norm(signer_name) not in (
+        _norm(patient.legal_name),
+        _norm(f"{patient.preferred_name} {patient.legal_family_name}"),
+    ):
+        raise ApplicationError.for_field(
+            "signer_name",
+            f"The typed name does not match the patient's legal name ({patient.legal_name}).",
+        )
+    if not attestation:
+        raise ApplicationError.for_field(
+            "attestation", "Confirm that the signer read and signed this consent."
+        )
+    attestation_text = (
+        f"{signer_name} ({SignerRole(signer_role).label.lower()}) read this consent, "
+        f"understood it and typed their name as their signature on {signed_on:%Y-%m-%d}; "
+        f"witnessed by {actor.get_display_name()}."
+    )
+    with transaction.atomic():
+        consent = Part2Consent.objects.create(
+            organization_id=patient.organization_id,
+            patient=patient,
+            program=program,
+            categories=categories,
+            description=description[:5000],
+            recipient_scope=recipient_scope,
+            recipient=recipient,
+            purpose=purpose,
+            purpose_detail=purpose_detail[:300],
+            expires_on=expires_on,
+            expiry_event=expiry_event[:200],
+            signer_name=signer_name[:150],
+            signer_role=signer_role,
+            attestation=attestation_text,
+            signed_on=signed_on,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            event="consent.create",
+            obj=consent,
+            patient=patient,
+            changed_fields=["categories", "recipient", "purpose", "expires_on", "signature"],
+        )
+    return consent
+
+
+def _require_for_patient(actor, patient) -> None:
+    """consent.manage where the patient is: their organization, or a program they are in."""
+    from openiop.access.scope import grant
+    from openiop.care.models import Episode
+
+    g = grant(actor, "consent.manage")
+    if patient.organization_id in g.organization_ids:
+        return
+    if Episode.objects.filter(patient=patient, program_id__in=g.program_ids).exists():
+        return
+    require(actor, "consent.manage", organization_id=-1, action=Action.UPDATE)
+
+
+def consent_revoke(
+    *, actor, consent: Part2Consent, revoked_on: dt.date | None = None, note: str = ""
+) -> Part2Consent:
+    """The patient withdraws the consent (in writing or orally, 42 CFR 2.31(a)(6));
+    disclosures already made stay in the accounting."""
+    _require_for_patient(actor, consent.patient)
+    today = timezone.localdate()
+    revoked_on = revoked_on or today
+    if consent.status == ConsentStatus.REVOKED:
+        raise ApplicationError(
+            f"This consent was already revoked on {consent.revoked_on:%Y-%m-%d}."
+        )
+    if revoked_on > today or revoked_on < consent.signed_on:
+        raise ApplicationError.for_field(
+            "revoked_on", "The revocation date is between the signature and today."
+        )
+    with transaction.atomic():
+        updated = Part2Consent.objects.filter(pk=consent.pk, status=ConsentStatus.ACTIVE).update(
+            status=ConsentStatus.REVOKED,
+            revoked_on=revoked_on,
+            revoked_by=actor,
+            revocation_note=(note or "").strip()[:300],
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise ApplicationError("This consent was already revoked.")
+        consent.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="consent.revoke",
+            obj=consent,
+            patient=consent.patient,
+            changed_fields=["status", "revoked_on"],
+        )
+    return consent
+
+
+# recipients -----------------------------------------------------------------
+
+
+def recipient_create(*, actor, organization, name: str, kind: str, contact: str = ""):
+    require(actor, "recipient.manage", action=Action.CREATE)
+    from openiop.access.scope import scope_for
+
+    if organization.pk not in scope_for(actor).organization_ids:
+        require(actor, "recipient.manage", organization_id=organization.pk, action=Action.CREATE)
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError.for_field("name", "Enter the recipient's name.")
+    if kind not in RecipientKind.values:
+        raise ApplicationError.for_field("kind", "Choose the kind of recipient.")
+    if ExternalRecipient.objects.filter(organization=organization, name__iexact=name).exists():
+        raise ApplicationError.for_field("name", "A recipient of that name is already recorded.")
+    with transaction.atomic():
+        recipient = ExternalRecipient.objects.create(
+            organization=organization,
+            name=name[:200],
+            kind=kind,
+            contact=(contact or "").strip()[:300],
+            created_by=actor,
+        )
+        audit_record(actor=actor, action=Action.CREATE, event="recipient.create", obj=recipient)
+    return recipient
+
+
+def _require_recipient_manager(actor, recipient) -> None:
+    if not ExternalRecipient.objects.visible_to(actor, "manage").filter(pk=recipient.pk).exists():
+        require(actor, "recipient.manage", organization_id=-1, action=Action.UPDATE)
+
+
+def recipient_issue_token(*, actor, recipient: ExternalRecipient, days: int = 365):
+    """A read-only API token for the recipient's system. The raw value is shown once."""
+    from openiop.accounts.services import api_token_create
+
+    _require_recipient_manager(actor, recipient)
+    if not recipient.is_active:
+        raise ApplicationError("This recipient is deactivated.")
+    with transaction.atomic():
+        if recipient.client_user_id is None:
+            user = User(
+                username=f"ext-{recipient.uuid.hex[:12]}",
+                display_name=f"{recipient.name} (external system)"[:150],
+                is_active=True,
+            )
+            user.set_unusable_password()
+            user.save()
+            recipient.client_user = user
+            recipient.save(update_fields=["client_user", "updated_at"])
+        token, raw = api_token_create(
+            actor=recipient.client_user,
+            name=f"FHIR client of {recipient.name}"[:80],
+            read_only=True,
+            days=days,
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            event="recipient.token_issue",
+            obj=recipient,
+            detail={"token_prefix": token.prefix, "days": days},
+        )
+    return token, raw
+
+
+def recipient_revoke_tokens(*, actor, recipient: ExternalRecipient) -> int:
+    from openiop.accounts.models import ApiToken
+
+    _require_recipient_manager(actor, recipient)
+    if recipient.client_user_id is None:
+        return 0
+    with transaction.atomic():
+        n = ApiToken.objects.filter(user_id=recipient.client_user_id, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="recipient.token_revoke",
+            obj=recipient,
+            detail={"tokens": n},
+        )
+    return n
+
+
+def recipient_of(user) -> ExternalRecipient | None:
+    """The external recipient an account stands for, if it is one."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_openiop_recipient", False)
+    if cached is False:
+        cached = (
+            ExternalRecipient.objects.select_related("organization")
+            .filter(client_user=user)
+            .first()
+        )
+        user._openiop_recipient = cached
+    return cached
+
+
+# the check and the accounting -------------------------------------------------
+
+
+def covering_consents(*, patient_id: int, recipient: ExternalRecipient, today=None):
+    """Active consents of the patient that reach this recipient."""
+    today = today or timezone.localdate()
+    from django.db.models import Q
+
+    reach = Q(recipient_scope=RecipientScope.NAMED, recipient=recipient)
+    if recipient.tpo_eligible:
+        reach |= Q(recipient_scope=RecipientScope.TPO)
+    return (
+        Part2Consent.objects.filter(
+            patient_id=patient_id, organization_id=recipient.organization_id
+        )
+        .filter(reach)
+        .filter(status=ConsentStatus.ACTIVE)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    )
+
+
+def disclosure_check(
+    *,
+    patient,
+    recipient: ExternalRecipient,
+    categories,
+    consent: Part2Consent | None = None,
+    today=None,
+) -> Part2Consent:
+    """The consent that allows disclosing `categories` of the patient's records to
+    `recipient` today, or DisclosureRefused with the reason in words."""
+    today = today or timezone.localdate()
+    categories = list(dict.fromkeys(categories))
+    who = recipient.name
+    if not recipient.is_active:
+        raise DisclosureRefused(f"{who} is deactivated as a recipient.")
+    if consent is not None:
+        candidates = [consent]
+        if consent.patient_id != patient.pk:
+            raise DisclosureRefused("That consent is not this patient's.")
+        if consent.recipient_scope == RecipientScope.NAMED and consent.recipient_id != recipient.pk:
+            raise DisclosureRefused(f"That consent names {consent.recipient.name}, not {who}.")
+        if consent.recipient_scope == RecipientScope.TPO and not recipient.tpo_eligible:
+            raise DisclosureRefused(
+                f"That consent covers treating providers and payers; {who} is neither."
+            )
+    else:
+        candidates = list(
+            Part2Consent.objects.filter(patient=patient, organization_id=recipient.organization_id)
+            .select_related("recipient")
+            .order_by("-signed_on", "-id")
+        )
+        candidates = [
+            c
+            for c in candidates
+            if (c.recipient_scope == RecipientScope.NAMED and c.recipient_id == recipient.pk)
+            or (c.recipient_scope == RecipientScope.TPO and recipient.tpo_eligible)
+        ]
+        if not candidates:
+            raise DisclosureRefused(f"No consent from this patient names {who}.")
+    live = [c for c in candidates if c.state(today) == "active"]
+    if not live:
+        c = candidates[0]
+        if c.state(today) == "revoked":
+            raise DisclosureRefused(
+                f"The patient revoked the consent of {c.signed_on:%Y-%m-%d} on "
+                f"{c.revoked_on:%Y-%m-%d}; nothing may be disclosed under it."
+            )
+        raise DisclosureRefused(
+            f"The consent of {c.signed_on:%Y-%m-%d} expired on {c.expires_on:%Y-%m-%d}."
+        )
+    if NOTES in categories:
+        notes = [c for c in live if c.categories == [NOTES]]
+        if not notes:
+            raise DisclosureRefused(
+                "SUD counseling notes are disclosed only under a consent for them alone; a "
+                "general consent does not cover them."
+            )
+    for c in live:
+        if c.covers(categories):
+            return c
+    best = live[0]
+    missing = [x for x in categories if x not in best.categories]
+    raise DisclosureRefused(
+        f"The consent of {best.signed_on:%Y-%m-%d} does not cover {_labels(missing)}."
+    )
+
+
+def disclosure_record(
+    *,
+    actor,
+    patient,
+    consent: Part2Consent,
+    recipient: ExternalRecipient,
+    categories,
+    channel: str,
+    description: str,
+    resource_count: int = 0,
+) -> Disclosure:
+    """Enter one disclosure in the accounting, with its `disclose` audit event."""
+    ctx = context.current()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        entry = Disclosure.objects.create(
+            organization_id=patient.organization_id,
+            uuid=uuid.uuid4(),
+            patient=patient,
+            consent=consent,
+            recipient=recipient,
+            recipient_name=recipient.name,
+            categories=list(dict.fromkeys(categories)),
+            purpose=consent.purpose_detail or consent.get_purpose_display(),
+            channel=channel,
+            description=description[:300],
+            resource_count=resource_count,
+            disclosed_at=timezone.now(),
+            disclosed_by=user,
+            disclosed_by_name=(user.get_display_name() if user else "system")[:150],
+            request_id=ctx.request_id[:32],
+        )
+        audit_record(
+            actor=actor,
+            action=Action.DISCLOSE,
+            event=f"disclosure.{channel}",
+            obj=entry,
+            patient=patient,
+            detail={
+                "consent": str(consent.uuid),
+                "recipient": str(recipient.uuid),
+                "categories": entry.categories,
+                "resources": resource_count,
+            },
+        )
+    return entry
+
+
+def disclosure_refused_audit(*, actor, patient, recipient, reason_code: str, channel: str):
+    """A refused disclosure is audited too (without the record's content)."""
+    audit_record(
+        actor=actor,
+        action=Action.DISCLOSE,
+        event=f"disclosure.{channel}",
+        outcome=Outcome.DENIED,
+        patient=patient,
+        organization_id=getattr(patient, "organization_id", None) or recipient.organization_id,
+        detail={"recipient": str(recipient.uuid), "reason": reason_code},
+    )

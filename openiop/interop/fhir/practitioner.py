@@ -1,0 +1,38 @@
+"""Practitioner <- accounts.User (staff) with their StaffCredential licences."""
+
+from openiop.interop.fhir.common import CS, OPENIOP, drop_empty, period, uuid_identifier
+
+LICENSE_TYPES = f"{CS}/license-type"
+
+
+def license_system(state: str) -> str:
+    return f"{OPENIOP}/sid/license/{state.lower()}"
+
+
+def practitioner_resource(user, credentials=()) -> dict:
+    qualifications = [
+        {
+            "identifier": [{"system": license_system(c.state), "value": c.number}],
+            "code": {
+                "coding": [
+                    {
+                        "system": LICENSE_TYPES,
+                        "code": c.license_type,
+                        "display": c.get_license_type_display(),
+                    }
+                ],
+                "text": f"{c.license_type} ({c.state})",
+            },
+            "period": period(end=c.expires_on),
+        }
+        for c in credentials
+    ]
+    resource = {
+        "resourceType": "Practitioner",
+        "id": str(user.uuid),
+        "identifier": [uuid_identifier(user.uuid)],
+        "active": bool(user.is_active),
+        "name": [{"text": user.get_display_name()}],
+        "qualification": qualifications,
+    }
+    return drop_empty(resource)

@@ -1,0 +1,177 @@
+"""Loading what an export needs, in a fixed number of queries per chunk of
+patients (whatever their number of episodes, diagnoses or goals).
+
+`load_records` is used for one patient's Bundle (a chunk of one) and by the
+bulk export (chunks of CHUNK patients, so memory stays flat). Callers pass
+patients they already took from `visible_to`, or from the consents of an
+external recipient; `scope` narrows what is loaded (categories, programs).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from openiop.accounts.models import StaffCredential
+from openiop.care.models import Episode
+from openiop.care.plans.models import Diagnosis
+from openiop.care.plans.plan_models import (
+    PlanGoal,
+    PlanIntervention,
+    PlanObjective,
+    PlanProblem,
+    PlanVersion,
+    TreatmentPlan,
+    VersionStatus,
+)
+from openiop.consent.models import Information, Part2Consent
+from openiop.interop.fhir.common import is_part2_program
+from openiop.patients.models import SupportPerson
+
+ALL = frozenset(Information.values) - {Information.COUNSELING_NOTES}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What may be exported of each patient: kinds of information, and (for a
+    consent given by one program) only that program's episodes."""
+
+    categories: frozenset = ALL
+    program_ids: frozenset | None = None  # None: every program
+    consents: bool = True  # include the patient's Part 2 consents
+
+    def has(self, category: str) -> bool:
+        return category in self.categories
+
+
+FULL = Scope()
+
+
+@dataclass
+class PatientRecord:
+    patient: object
+    support_persons: list = field(default_factory=list)
+    episodes: list = field(default_factory=list)
+    diagnoses: list = field(default_factory=list)
+    plans: list = field(default_factory=list)  # (plan, version, problems)
+    consents: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # resources other apps add (scores ...)
+    scope: Scope = FULL
+
+    @property
+    def part2(self) -> bool:
+        return any(is_part2_program(e.program) for e in self.episodes)
+
+    def episode(self, episode_id):
+        return next((e for e in self.episodes if e.pk == episode_id), None)
+
+
+def _plan_version(plan, drafts: dict) -> PlanVersion | None:
+    return plan.current or drafts.get(plan.pk)
+
+
+def load_records(patients, *, scope: Scope = FULL) -> list[PatientRecord]:
+    """The records of these patients (already loaded with their organization)."""
+    patients = list(patients)
+    if not patients:
+        return []
+    ids = [p.pk for p in patients]
+    records = {p.pk: PatientRecord(patient=p, scope=scope) for p in patients}
+    episodes = Episode.objects.filter(patient_id__in=ids).select_related(
+        "organization", "program__site", "track", "primary_clinician"
+    )
+    if scope.program_ids is not None:
+        episodes = episodes.filter(program_id__in=scope.program_ids)
+    by_id = {}
+    for ep in episodes.order_by("admitted_on", "id"):
+        records[ep.patient_id].episodes.append(ep)
+        by_id[ep.pk] = ep
+    for s in SupportPerson.objects.filter(patient_id__in=ids).order_by("id"):
+        records[s.patient_id].support_persons.append(s)
+    if scope.has(Information.DIAGNOSES):
+        for d in Diagnosis.objects.filter(episode_id__in=list(by_id)).order_by(
+            "diagnosed_on", "id"
+        ):
+            records[d.patient_id].diagnoses.append(d)
+    if scope.has(Information.PLAN):
+        _load_plans(records, by_id)
+    if scope.consents:
+        for c in (
+            Part2Consent.objects.filter(patient_id__in=ids)
+            .select_related("recipient", "program", "organization")
+            .order_by("signed_on", "id")
+        ):
+            records[c.patient_id].consents.append(c)
+    from openiop.interop import extensions
+
+    for loader in extensions.loaders():
+        loader(records, by_id, scope)
+    return [records[p.pk] for p in patients]
+
+
+def _load_plans(records: dict, episodes_by_id: dict) -> None:
+    plans = list(
+        TreatmentPlan.objects.filter(episode_id__in=list(episodes_by_id))
+        .select_related("current")
+        .order_by("id")
+    )
+    if not plans:
+        return
+    drafts = {}
+    for v in PlanVersion.objects.filter(
+        plan_id__in=[p.pk for p in plans if p.current_id is None],
+        status__in=[VersionStatus.DRAFT, VersionStatus.AWAITING],
+    ).order_by("number"):
+        drafts[v.plan_id] = v
+    versions = {}
+    for plan in plans:
+        v = _plan_version(plan, drafts)
+        if v is not None:
+            versions[v.pk] = (plan, v)
+    interventions = PlanIntervention.objects.select_related("responsible").prefetch_related(
+        "support_persons"
+    )
+    problems = (
+        PlanProblem.objects.filter(version_id__in=list(versions))
+        .prefetch_related(
+            "diagnoses",
+            Prefetch(
+                "goals",
+                queryset=PlanGoal.objects.prefetch_related(
+                    Prefetch(
+                        "objectives",
+                        queryset=PlanObjective.objects.prefetch_related(
+                            Prefetch("interventions", queryset=interventions)
+                        ),
+                    )
+                ),
+            ),
+        )
+        .order_by("position", "id")
+    )
+    by_version: dict[int, list] = {vid: [] for vid in versions}
+    for problem in problems:
+        by_version[problem.version_id].append(problem)
+    for vid, (plan, version) in versions.items():
+        plan.episode = episodes_by_id[plan.episode_id]
+        records[plan.patient_id].plans.append((plan, version, by_version[vid]))
+
+
+def practitioners_for(records, organization_id: int) -> list:
+    """The staff the records reference, each with their credentials (two queries)."""
+    users = {}
+    for r in records:
+        for ep in r.episodes:
+            if ep.primary_clinician_id:
+                users[ep.primary_clinician_id] = ep.primary_clinician
+        for _plan, _version, problems in r.plans:
+            for problem in problems:
+                for goal in problem.goals.all():
+                    for objective in goal.objectives.all():
+                        for iv in objective.interventions.all():
+                            users[iv.responsible_id] = iv.responsible
+    creds: dict[int, list] = {}
+    for c in StaffCredential.objects.filter(
+        user_id__in=list(users), organization_id=organization_id
+    ).order_by("expires_on", "id"):
+        creds.setdefault(c.user_id, []).append(c)
+    return [(u, creds.get(uid, [])) for uid, u in users.items()]
