@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "openiop.organizations",
     "openiop.patients",
     "openiop.care",
+    "openiop.directory",
     "openiop.consent",
     "openiop.interop",
 ]

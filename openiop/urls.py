@@ -11,6 +11,7 @@ urlpatterns = [
     path("care/", include("openiop.care.plans.urls")),
     path("organization/", include("openiop.organizations.urls")),
     path("audit/", include("openiop.audit.urls")),
+    path("", include("openiop.directory.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -42,6 +42,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "staff.manage": {R.ADMINISTRATOR},
         # the audit trail (auditors read it; nobody writes it but the services)
         "audit.view": {R.AUDITOR, R.ADMINISTRATOR},
+        # the public program finder: what a program publishes, its wait time, testimonials
+        "directory.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "directory.wait_time": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR},
+        "directory.moderate": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         # 42 CFR Part 2: consents, releases to outside parties, the accounting of disclosures
         "consent.view": CLINICAL_READERS,
         "consent.manage": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},

@@ -14,6 +14,8 @@ from openiop.audit.services import audit_denied, audit_record
 from openiop.core.errors import ApplicationError, PermissionDenied
 
 AUTHENTICATED = "authenticated"
+# Anyone, signed in or not (the public program finder); the operation sets auth=None.
+PUBLIC = "public"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -47,7 +49,7 @@ def permission(name: str):
     def deco(func):
         @wraps(func)
         def wrapped(request, *args, **kwargs):
-            if name != AUTHENTICATED and not can(request.auth, name):
+            if name not in (AUTHENTICATED, PUBLIC) and not can(request.auth, name):
                 audit_denied(
                     actor=request.auth,
                     event=name,

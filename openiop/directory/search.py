@@ -1,0 +1,267 @@
+"""The radius search: where, what, sorted, with the reasons each result matches.
+
+How it stays fast (docs/adr/0004-directory-search.md): the database narrows
+the rows to a latitude/longitude box around the place (an index range) and to
+the requested feature bits (`features & mask`), and returns four columns per
+candidate. Python then computes the exact great-circle distance of those few
+candidates, drops the ones outside the circle, sorts, and fetches the one page
+it shows. `full_scan` answers the same query by reading every facility; the
+benchmark and the tests check that both give identical results.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q
+
+from openiop.directory import features as FT
+from openiop.directory.geo import Place, bounding_box, distance_miles, place_for
+from openiop.directory.models import Facility
+
+SORTS = ("distance", "fit")
+MAX_RADIUS_MILES = 500
+DEFAULT_RADIUS_MILES = 25
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+# groups that can be filtered on, in the order their reasons are given
+FILTER_GROUPS = (
+    "level_of_care",
+    "schedule",
+    "payment",
+    "focus",
+    "age",
+    "sex",
+    "special",
+    "family",
+    "telehealth",
+    "accreditation",
+    "services",
+    "outcomes",
+)
+# shown as reasons when a search asked for little
+NOTABLE = (
+    "level_of_care:iop",
+    "schedule:evening",
+    "schedule:weekend",
+    "focus:co_occurring",
+    "family:family_counseling",
+    "outcomes:published",
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    place: Place
+    radius_miles: float = DEFAULT_RADIUS_MILES
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    languages: tuple[str, ...] = ()
+    sort: str = "distance"
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+    @property
+    def filter_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.filters)
+
+    def conditions(self) -> list[tuple[int, str]]:
+        """(mask, "any"|"all") per filtered group."""
+        out = []
+        for group, slugs in self.filters:
+            mask = FT.mask_of(f"{group}:{s}" for s in slugs)
+            out.append((mask, FT.GROUPS[group].combine))
+        return out
+
+    @property
+    def requested(self) -> list[int]:
+        return [FT.BY_KEY[f"{g}:{s}"].mask for g, slugs in self.filters for s in slugs]
+
+
+def make_query(
+    *,
+    near: str | None,
+    radius_miles: float | None = None,
+    filters: dict[str, list[str]] | None = None,
+    languages: list[str] | None = None,
+    sort: str = "distance",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Query:
+    """Check and normalise a search; raise ApplicationError naming the bad field."""
+    from openiop.core.errors import ApplicationError
+
+    place = place_for(near)
+    radius = DEFAULT_RADIUS_MILES if radius_miles is None else float(radius_miles)
+    if not math.isfinite(radius) or not 0 < radius <= MAX_RADIUS_MILES:
+        raise ApplicationError.for_field(
+            "radius_miles", f"The radius must be more than 0 and at most {MAX_RADIUS_MILES} miles."
+        )
+    clean: list[tuple[str, tuple[str, ...]]] = []
+    for group, slugs in (filters or {}).items():
+        if group not in FT.GROUPS:
+            raise ApplicationError.for_field(group, f"There is no filter called {group!r}.")
+        slugs = tuple(dict.fromkeys(s for s in slugs if s))
+        bad = [s for s in slugs if f"{group}:{s}" not in FT.BY_KEY]
+        if bad:
+            allowed = ", ".join(f.slug for f in FT.BY_GROUP[group])
+            raise ApplicationError.for_field(
+                group, f"{bad[0]!r} is not a {group} value; choose from {allowed}."
+            )
+        if slugs:
+            clean.append((group, slugs))
+    langs = tuple(dict.fromkeys(x for x in (languages or []) if x and x != "english"))
+    bad_lang = [x for x in langs if not FT.LANGUAGE_SLUG.match(x)]
+    if bad_lang:
+        raise ApplicationError.for_field(
+            "language", f"{bad_lang[0]!r} is not a language name like spanish or asl."
+        )
+    if sort not in SORTS:
+        raise ApplicationError.for_field("sort", "Sort by distance or by fit.")
+    if not isinstance(page, int) or page < 1:
+        raise ApplicationError.for_field("page", "Pages start at 1.")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ApplicationError.for_field("page_size", f"A page holds 1 to {MAX_PAGE_SIZE} results.")
+    return Query(
+        place=place,
+        radius_miles=radius,
+        filters=tuple(sorted(clean)),
+        languages=langs,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@dataclass
+class Hit:
+    id: int
+    distance: float
+    features: int
+    languages: str
+    fit: int
+
+
+@dataclass
+class SearchResult:
+    query: Query
+    count: int
+    hits: list[Hit]  # this page, in order
+    facilities: list[Facility] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.query.page_size))
+
+
+def fit_score(query: Query, bits: int, languages: str) -> int:
+    """10 points per requested value matched (payment=medicaid&payment=private:
+    both beat one), 10 per requested language, plus the quality signals."""
+    score = 10 * sum(1 for m in query.requested if bits & m)
+    score += 10 * sum(1 for lang in query.languages if f"|{lang}|" in languages)
+    return score + FT.quality(bits)
+
+
+def sort_key(query: Query):
+    if query.sort == "fit":
+        return lambda h: (-h.fit, h.distance, h.id)
+    return lambda h: (h.distance, h.id)
+
+
+def _passes(conditions, bits: int) -> bool:
+    for mask, combine in conditions:
+        hit = bits & mask
+        if (combine == FT.ALL and hit != mask) or (combine == FT.ANY and not hit):
+            return False
+    return True
+
+
+def candidates(query: Query):
+    """Rows in the box around the place that have the requested features."""
+    lat_min, lat_max, lon_ranges = bounding_box(
+        query.place.latitude, query.place.longitude, query.radius_miles
+    )
+    qs = Facility.objects.filter(is_active=True, latitude__gte=lat_min, latitude__lte=lat_max)
+    if lon_ranges != [(-180.0, 180.0)]:
+        lon_q = Q()
+        for lo, hi in lon_ranges:
+            lon_q |= Q(longitude__gte=lo, longitude__lte=hi)
+        qs = qs.filter(lon_q)
+    for i, (mask, combine) in enumerate(query.conditions()):
+        name = f"_bits{i}"
+        qs = qs.alias(**{name: F("features").bitand(mask)})
+        qs = qs.filter(**{name: mask}) if combine == FT.ALL else qs.filter(**{f"{name}__gt": 0})
+    if query.languages:
+        lang_q = Q()
+        for lang in query.languages:
+            lang_q |= Q(languages__contains=f"|{lang}|")
+        qs = qs.filter(lang_q)
+    return qs.values_list("id", "latitude", "longitude", "features", "languages")
+
+
+def _rank(query: Query, rows, *, recheck: bool) -> list[Hit]:
+    lat0, lon0, radius = query.place.latitude, query.place.longitude, query.radius_miles
+    conditions = query.conditions()
+    hits = []
+    for pk, lat, lon, bits, langs in rows:
+        if recheck:
+            if not _passes(conditions, bits):
+                continue
+            if query.languages and not any(f"|{x}|" in langs for x in query.languages):
+                continue
+        d = distance_miles(lat0, lon0, lat, lon)
+        if d <= radius:
+            hits.append(Hit(pk, d, bits, langs, fit_score(query, bits, langs)))
+    hits.sort(key=sort_key(query))
+    return hits
+
+
+def ranked(query: Query) -> list[Hit]:
+    """Every match of the query, sorted (the database narrows, Python measures)."""
+    return _rank(query, candidates(query), recheck=False)
+
+
+def full_scan(query: Query) -> list[Hit]:
+    """The same answer by reading every active facility (the naive reference)."""
+    rows = Facility.objects.filter(is_active=True).values_list(
+        "id", "latitude", "longitude", "features", "languages"
+    )
+    return _rank(query, rows, recheck=True)
+
+
+def reasons_for(query: Query, bits: int, languages: str, distance: float | None) -> list[str]:
+    """Why a result matches, in words: "evening track; accepts Medicaid; 4.2 miles"."""
+    out: list[str] = []
+    wanted = query.filter_map
+    for group in FILTER_GROUPS:
+        for slug in wanted.get(group, ()):
+            feat = FT.BY_KEY[f"{group}:{slug}"]
+            if bits & feat.mask:
+                out.append(feat.reason)
+    for lang in query.languages:
+        if f"|{lang}|" in languages:
+            out.append(f"services in {FT.language_label(lang)}")
+    if len(out) < 2:
+        for key in NOTABLE:
+            feat = FT.BY_KEY[key]
+            if bits & feat.mask and feat.reason not in out:
+                out.append(feat.reason)
+            if len(out) >= 3:
+                break
+    if distance is not None:
+        out.append(f"{distance:.1f} miles")
+    return out
+
+
+def search(query: Query) -> SearchResult:
+    hits = ranked(query)
+    start = (query.page - 1) * query.page_size
+    page = hits[start : start + query.page_size]
+    result = SearchResult(query=query, count=len(hits), hits=page)
+    if page:
+        found = Facility.objects.defer("services").in_bulk([h.id for h in page])
+        for h in page:
+            f = found[h.id]
+            f.distance_miles = round(h.distance, 1)
+            f.fit = h.fit
+            f.reasons = reasons_for(query, h.features, h.languages, h.distance)
+            result.facilities.append(f)
+    return result
