@@ -18,6 +18,7 @@ install_error_handlers(api)
 
 from openiop.accounts.api import router as accounts_router  # noqa: E402
 from openiop.care.api import router as care_router  # noqa: E402
+from openiop.care.plans.api import router as plans_router  # noqa: E402
 from openiop.directory.api import router as directory_router  # noqa: E402
 from openiop.organizations.api import router as organizations_router  # noqa: E402
 from openiop.patients.api import router as patients_router  # noqa: E402
@@ -26,6 +27,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", organizations_router)
 api.add_router("/patients", patients_router)
 api.add_router("/episodes", care_router)
+api.add_router("/", plans_router)
 api.add_router("/directory", directory_router)
 
 
