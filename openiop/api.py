@@ -18,6 +18,8 @@ install_error_handlers(api)
 
 from openiop.accounts.api import router as accounts_router  # noqa: E402
 from openiop.care.api import router as care_router  # noqa: E402
+from openiop.measures.api import router as measures_router  # noqa: E402
+from openiop.outcomes.api import router as outcomes_router  # noqa: E402
 from openiop.care.plans.api import router as plans_router  # noqa: E402
 from openiop.directory.api import router as directory_router  # noqa: E402
 from openiop.organizations.api import router as organizations_router  # noqa: E402
@@ -27,6 +29,8 @@ api.add_router("/", accounts_router)
 api.add_router("/", organizations_router)
 api.add_router("/patients", patients_router)
 api.add_router("/episodes", care_router)
+api.add_router("/", measures_router)
+api.add_router("/outcomes", outcomes_router)
 api.add_router("/", plans_router)
 api.add_router("/directory", directory_router)
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "openiop.patients",
     "openiop.care",
     "openiop.directory",
+    "openiop.measures",
+    "openiop.outcomes",
     "openiop.consent",
     "openiop.interop",
 ]
@@ -131,6 +133,10 @@ SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=1
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "OpenIOP"
 CREDENTIAL_EXPIRY_WARNING_DAYS = 30
+# Measurement-based care: how long a patient's one-time link works; outcomes
+# below this count are not shown (small numbers identify people).
+MEASURES_LINK_HOURS = env.int("MEASURES_LINK_HOURS", default=72)
+OUTCOMES_MIN_COUNT = env.int("OUTCOMES_MIN_COUNT", default=11)
 
 # FHIR exchange: the base URL Bundles name their entries by (the /fhir/R4/ API
 # answers with its own), and where bulk exports are written.

@@ -56,6 +56,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         # FHIR exchange: bulk export (of what the actor may see) and import of a referral
         "fhir.export": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         "fhir.import": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR},
+        # measurement-based care: scores, safety alerts, drug tests, check-ins
+        "measure.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER, R.INTAKE_COORDINATOR},
+        "measure.record": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER, R.INTAKE_COORDINATOR},
+        "instrument.view": set(R) - {R.AUDITOR},
+        "instrument.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "measure_schedule.view": set(R) - {R.AUDITOR},
+        "measure_schedule.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "alert.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "alert.acknowledge": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "drug_test.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "drug_test.record": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "checkin.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        # program outcomes (aggregates only) and what a director publishes
+        "outcomes.view": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "outcomes.publish": {R.PROGRAM_DIRECTOR},
     }.items()
 }
 

@@ -13,6 +13,8 @@ def navigation(request):
         ("care:census", "Census", "census.view"),
         ("plans:reviews_due", "Plan reviews", "plan.review"),
         ("plans:templates", "Plan library", "plantemplate.view"),
+        ("measures:due", "Measures", "measure.view"),
+        ("outcomes:programs", "Outcomes", "outcomes.view"),
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),
         ("audit:search", "Audit log", "audit.view"),

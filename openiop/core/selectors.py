@@ -27,6 +27,10 @@ def dashboard_for(user) -> dict:
         ctx["sections"].add("census")
     if can(user, "patient.create"):
         ctx["sections"].add("intake")
+    if can(user, "alert.view"):
+        from openiop.measures.selectors import dashboard_measures
+
+        shown_patients += dashboard_measures(user, ctx)
     horizon = today + dt.timedelta(days=settings.CREDENTIAL_EXPIRY_WARNING_DAYS)
     creds = StaffCredential.objects.filter(expires_on__lte=horizon).select_related("user")
     if can(user, "staff.view"):

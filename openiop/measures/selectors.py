@@ -1,0 +1,237 @@
+"""Reads for measurement-based care, always from `visible_to`, in a constant
+number of queries per page."""
+
+import datetime as dt
+from collections import OrderedDict
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from openiop.access.scope import can
+from openiop.care.models import Episode
+from openiop.measures import charts
+from openiop.measures.models import (
+    AlertRecipient,
+    AlertStatus,
+    CheckIn,
+    DrugTest,
+    DrugTestResult,
+    PatientLink,
+    RecordStatus,
+    RecoveryStart,
+    Response,
+    SafetyAlert,
+)
+from openiop.measures.schedule import measures_due
+from openiop.patients.models import Patient
+
+CHECKIN_DAYS = 60
+
+
+def visible_patient(actor, patient_uuid) -> Patient:
+    patient = (
+        Patient.objects.visible_to(actor, "view")
+        .filter(uuid=patient_uuid)
+        .select_related("organization")
+        .first()
+    )
+    if patient is None:
+        raise Http404("No such patient, or not one you may see.")
+    return patient
+
+
+def responses_for(*, actor, patient):
+    return (
+        Response.objects.visible_to(actor, "view")
+        .filter(patient=patient, status=RecordStatus.FINAL)
+        .select_related("instrument")
+    )
+
+
+def trends(*, actor, patient) -> list[dict]:
+    """Per instrument (most recent first): its charts, latest response, count."""
+    grouped: OrderedDict = OrderedDict()
+    rows = responses_for(actor=actor, patient=patient).order_by(
+        "administered_on", "administered_at", "id"
+    )
+    for r in rows:
+        grouped.setdefault(r.instrument_id, []).append(r)
+    out = []
+    for rs in grouped.values():
+        instrument = rs[-1].instrument
+        out.append(
+            {
+                "instrument": instrument,
+                "responses": rs,
+                "latest": rs[-1],
+                "first": rs[0],
+                "count": len(rs),
+                "charts": charts.response_charts(instrument, rs),
+            }
+        )
+    out.sort(key=lambda t: t["latest"].administered_on, reverse=True)
+    return out
+
+
+def patient_measures(*, actor, patient, today: dt.date | None = None) -> dict:
+    """Everything the patient's measures page shows."""
+    today = today or timezone.localdate()
+    ctx: dict = {"patient": patient, "today": today}
+    if can(actor, "measure.view"):
+        ctx["trends"] = trends(actor=actor, patient=patient)
+        ctx["links"] = list(
+            PatientLink.objects.visible_to(actor, "view")
+            .filter(patient=patient)
+            .select_related("instrument", "created_by")[:8]
+        )
+        ctx["due"] = measures_due(
+            actor=actor,
+            today=today,
+            episodes=Episode.objects.visible_to(actor, "view").filter(patient=patient),
+        )
+    if can(actor, "drug_test.view"):
+        ctx["show_tests"] = True
+        ctx["drug_tests"] = list(
+            DrugTest.objects.visible_to(actor, "view")
+            .filter(patient=patient)
+            .prefetch_related(Prefetch("results", queryset=DrugTestResult.objects.order_by("id")))[
+                :12
+            ]
+        )
+        ctx["recovery"] = (
+            RecoveryStart.objects.visible_to(actor, "view").filter(patient=patient).first()
+        )
+        if ctx["recovery"]:
+            ctx["recovery_days"] = (today - ctx["recovery"].started_on).days
+    if can(actor, "checkin.view"):
+        checkins = list(
+            CheckIn.objects.visible_to(actor, "view")
+            .filter(patient=patient, day__gte=today - dt.timedelta(days=CHECKIN_DAYS - 1))
+            .order_by("day")
+        )
+        ctx["show_checkins"] = bool(checkins)
+        ctx["checkins"] = checkins
+        ctx["checkin_chart"] = charts.checkin_chart(checkins)
+        ctx["trigger_counts"] = _trigger_counts(checkins)
+    if can(actor, "alert.view"):
+        ctx["alerts"] = list(
+            SafetyAlert.objects.visible_to(actor, "view")
+            .filter(patient=patient)
+            .select_related("response__instrument", "acknowledged_by")
+            .order_by("-status", "-created_at")[:10]
+        )
+    return ctx
+
+
+def _trigger_counts(checkins) -> list[tuple[str, int]]:
+    from openiop.measures.vocab import TRIGGER_LABELS
+
+    counts: dict[str, int] = {}
+    for c in checkins:
+        for t in c.triggers:
+            counts[t] = counts.get(t, 0) + 1
+    return sorted(
+        ((TRIGGER_LABELS.get(t, t), n) for t, n in counts.items()), key=lambda x: (-x[1], x[0])
+    )
+
+
+def chart_summary(*, actor, patient) -> dict:
+    """The Measures card on the chart: latest score per instrument, the last
+    drug test (a positive or missed one stands out), open alerts, recovery."""
+    ctx: dict = {"patient": patient}
+    if can(actor, "measure.view"):
+        latest: OrderedDict = OrderedDict()
+        for r in responses_for(actor=actor, patient=patient).order_by(
+            "-administered_on", "-administered_at", "-id"
+        )[:60]:
+            latest.setdefault(r.instrument_id, r)
+        ctx["latest"] = list(latest.values())[:6]
+    if can(actor, "drug_test.view"):
+        tests = DrugTest.objects.visible_to(actor, "view").filter(
+            patient=patient, record_status=RecordStatus.FINAL
+        )
+        ctx["last_test"] = tests.first()
+        ctx["concern_tests_30"] = tests.filter(
+            collected_on__gte=timezone.localdate() - dt.timedelta(days=30)
+        ).exclude(outcome="negative")[:5]
+        ctx["recovery"] = (
+            RecoveryStart.objects.visible_to(actor, "view").filter(patient=patient).first()
+        )
+        if ctx["recovery"]:
+            ctx["recovery_days"] = (timezone.localdate() - ctx["recovery"].started_on).days
+    if can(actor, "alert.view"):
+        ctx["open_alerts"] = list(
+            SafetyAlert.objects.visible_to(actor, "view")
+            .filter(patient=patient, status=AlertStatus.OPEN)
+            .select_related("response__instrument")[:5]
+        )
+    if can(actor, "checkin.view"):
+        ctx["last_checkin"] = (
+            CheckIn.objects.visible_to(actor, "view").filter(patient=patient).first()
+        )
+    return ctx
+
+
+def _for_user(qs, user):
+    """Alerts addressed to the user, or about a patient whose primary clinician
+    the user now is (an alert follows the patient to a new clinician)."""
+    routed = AlertRecipient.objects.filter(alert=OuterRef("pk"), user=user)
+    return qs.filter(Q(Exists(routed)) | Q(episode__primary_clinician=user))
+
+
+def dashboard_alerts(*, user, limit: int = 10) -> tuple[list[SafetyAlert], int]:
+    """Open alerts for the user's dashboard, oldest first (the longest waiting)."""
+    qs = _for_user(
+        SafetyAlert.objects.visible_to(user, "view").filter(status=AlertStatus.OPEN), user
+    )
+    alerts = list(
+        qs.select_related("patient", "program", "response__instrument").order_by("created_at")[
+            :limit
+        ]
+    )
+    count = len(alerts) if len(alerts) < limit else qs.count()
+    return alerts, count
+
+
+def alert_list(*, actor, status: str = "open", mine: bool = False):
+    qs = SafetyAlert.objects.visible_to(actor, "view").select_related(
+        "patient", "program", "response__instrument", "acknowledged_by"
+    )
+    if status in AlertStatus.values:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = _for_user(qs, actor)
+    order = "created_at" if status == AlertStatus.OPEN else "-created_at"
+    return qs.order_by(order, "id")
+
+
+def alert_detail(*, actor, alert_uuid) -> SafetyAlert:
+    alert = (
+        SafetyAlert.objects.visible_to(actor, "view")
+        .filter(uuid=alert_uuid)
+        .select_related("patient", "program", "episode", "response__instrument", "acknowledged_by")
+        .prefetch_related("routing__user")
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert, or not one you may see.")
+    return alert
+
+
+def dashboard_measures(user, ctx: dict) -> list[int]:
+    """Add the user's open safety alerts and the measures due for their
+    caseload to the dashboard context; return the patients shown (for audit)."""
+    alerts, count = dashboard_alerts(user=user)
+    ctx["safety_alerts"], ctx["safety_alerts_count"] = alerts, count
+    if alerts:
+        ctx["sections"].add("alerts")
+    shown = [a.patient_id for a in alerts]
+    if "caseload" in ctx["sections"] and can(user, "measure.view"):
+        due = measures_due(
+            actor=user,
+            episodes=Episode.objects.visible_to(user, "view").filter(primary_clinician=user),
+        )
+        ctx["measures_due_count"] = len(due)
+        ctx["measures_overdue_count"] = sum(1 for d in due if d.status == "overdue")
+    return shown

@@ -1,0 +1,72 @@
+"""What every measures service shares: permission on a patient, dates, episodes."""
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from openiop.access.scope import grant
+from openiop.access.services import deny
+from openiop.audit.models import Action
+from openiop.care.models import Episode, EpisodeStatus
+from openiop.core.errors import ApplicationError
+
+PATIENT_VIA_LINK = "patient (one-time link)"
+PATIENT_SIGNED_IN = "patient (signed in)"
+
+
+def require_on_patient(actor, patient, permission: str, action=Action.CREATE) -> None:
+    """The actor holds `permission` where the patient is: organization-wide, or
+    in a program where the patient has (or had) an episode. Denials are audited."""
+    g = grant(actor, permission)
+    if patient.organization_id in g.organization_ids:
+        return
+    if (
+        g.program_ids
+        and Episode.objects.filter(patient=patient, program_id__in=g.program_ids).exists()
+    ):
+        return
+    deny(actor, permission, action=action)
+
+
+def local_today(episode=None) -> dt.date:
+    """Today in the program site's time zone (the server's zone without one)."""
+    tz_name = None
+    if episode is not None:
+        tz_name = getattr(getattr(episode.program, "site", None), "time_zone", None)
+    try:
+        tz = zoneinfo.ZoneInfo(tz_name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return timezone.now().astimezone(tz).date()
+
+
+def check_day(field: str, day, patient, *, what: str, episode=None) -> dt.date:
+    if not isinstance(day, dt.date):
+        raise ApplicationError.for_field(field, f"Enter the date {what}.")
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if day > local_today(episode) + dt.timedelta(days=1):
+        raise ApplicationError.for_field(field, f"The date {what} cannot be in the future.")
+    if day < patient.date_of_birth or day.year < 1990:
+        raise ApplicationError.for_field(field, f"The date {what} is too far in the past.")
+    return day
+
+
+def episode_for(patient, episode=None, *, actor=None) -> Episode | None:
+    """The episode a record belongs to: the one given (it must be the patient's),
+    else the patient's open episode admitted last, else their last one."""
+    if episode is not None:
+        if episode.patient_id != patient.pk:
+            raise ApplicationError.for_field("episode", "Choose an episode of this patient.")
+        return episode
+    episodes = Episode.objects.filter(patient=patient).select_related("program__site")
+    if actor is not None:
+        episodes = episodes.filter(pk__in=Episode.objects.visible_to(actor, "view").values("pk"))
+    return (
+        episodes.filter(status=EpisodeStatus.ACTIVE).order_by("-admitted_on", "-id").first()
+        or episodes.exclude(status=EpisodeStatus.ENTERED_IN_ERROR)
+        .order_by("-admitted_on", "-id")
+        .first()
+    )

@@ -1,0 +1,114 @@
+"""What a patient opens on their phone: a one-time link (no sign-in) or, with a
+portal login, the daily check-in. Neither page names the patient: a link
+forwarded by mistake reveals nothing, and an expired, used or unknown link
+gets the same neutral page."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from openiop.audit.models import Action
+from openiop.audit.services import audit_record
+from openiop.core.decorators import login_only, public
+from openiop.core.errors import ApplicationError
+from openiop.core.forms import apply_errors
+from openiop.measures import services
+from openiop.measures.forms import AnswersForm, CheckInForm
+from openiop.measures.models import CheckInSource, LinkPurpose
+from openiop.measures.scoring import AnswerError
+from openiop.measures.services.common import PATIENT_VIA_LINK
+from openiop.measures.views.common import apply_answer_errors
+
+
+def _private(response):
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _unavailable(request):
+    return _private(render(request, "measures/public/unavailable.html", status=404))
+
+
+@public
+def link(request, token):
+    try:
+        link = services.link_open(token)
+    except services.LinkUnavailable:
+        return _unavailable(request)
+    if link.purpose == LinkPurpose.CHECKIN:
+        return _checkin(request, token, link)
+    form = AnswersForm(request.POST or None, definition=link.instrument.definition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = services.link_submit_answers(token=token, answers=form.answers())
+        except services.LinkUnavailable:
+            return _unavailable(request)
+        except AnswerError as exc:
+            apply_answer_errors(form, exc)
+        else:
+            return _private(
+                render(
+                    request,
+                    "measures/public/thanks.html",
+                    {"self_harm": "self_harm_item" in response.alerts},
+                )
+            )
+    elif request.method == "GET":
+        _audit_open(link)
+    return _private(
+        render(
+            request,
+            "measures/public/questionnaire.html",
+            {"form": form, "instrument": link.instrument, "d": link.instrument.definition},
+        )
+    )
+
+
+def _checkin(request, token, link):
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.link_submit_checkin(token=token, **form.cleaned_data)
+        except services.LinkUnavailable:
+            return _unavailable(request)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _private(render(request, "measures/public/thanks.html", {"checkin": True}))
+    elif request.method == "GET":
+        _audit_open(link)
+    return _private(render(request, "measures/public/checkin.html", {"form": form}))
+
+
+def _audit_open(link) -> None:
+    audit_record(
+        actor=None,
+        action=Action.READ,
+        event="measure.link.open",
+        obj=link,
+        patient=link.patient,
+        actor_name=PATIENT_VIA_LINK,
+    )
+
+
+@login_only
+def my_checkin(request):
+    """A patient with a portal login checks in for today."""
+    # a staff account has no patient record (RelatedObjectDoesNotExist is an AttributeError)
+    patient = getattr(request.user, "patient_record", None)
+    if patient is None:
+        raise Http404("This page is for patients.")
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_record(
+                actor=request.user,
+                patient=patient,
+                source=CheckInSource.PORTAL,
+                **form.cleaned_data,
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return render(request, "measures/public/thanks.html", {"checkin": True})
+    return render(request, "measures/public/checkin.html", {"form": form, "signed_in": True})

@@ -1,0 +1,493 @@
+"""Each program's outcomes, computed from its own records.
+
+One function per metric; each takes the episodes in scope and the period and
+returns {program_id: Metric} from a fixed number of aggregate queries (no loop
+over patients), so a 10,000-patient organization costs the same queries as a
+small one. Every figure carries its numerator, denominator and definition, and
+a figure whose denominator is below OUTCOMES_MIN_COUNT is not shown: small
+numbers identify people.
+
+Attendance is not recorded by OpenIOP yet: `attendance_rate` says so until an
+attendance app provides `openiop.attendance.outcomes.attendance_by_program`.
+"""
+
+import datetime as dt
+import importlib
+from dataclasses import asdict, dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Cast, Greatest
+from django.utils import timezone
+
+from openiop.access.scope import grant
+from openiop.care.models import DischargeReason, Episode, EpisodeStatus
+from openiop.measures.models import DrugTest, DrugTestOutcome, Instrument, RecordStatus, Response
+from openiop.organizations.models import Program
+
+DEFAULT_WEEKS = 26
+MAX_DAYS = 3 * 366
+BASELINE_WINDOW = 14  # days either side of admission for the baseline score
+FINAL_BEFORE, FINAL_AFTER = 14, 7  # the discharge score: 14 days before to 7 after
+ELEVATED = 10  # an elevated baseline (moderate or worse), as in HEDIS DRR
+TEST_DAYS = 30
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def text(self) -> str:
+        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+
+
+def default_period(today: dt.date | None = None) -> Period:
+    today = today or timezone.localdate()
+    return Period(today - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(days=1), today)
+
+
+@dataclass
+class Metric:
+    code: str
+    label: str
+    unit: str  # percent | days | count
+    definition: str
+    value: float | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    status: str = "shown"  # shown | suppressed | not_measured | no_data
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def shown(self) -> bool:
+        return self.status == "shown"
+
+    @property
+    def display(self) -> str:
+        if not self.shown or self.value is None:
+            return ""
+        if self.unit == "percent":
+            return f"{self.value:.0f}%"
+        if self.unit == "days":
+            return f"{self.value:g} days"
+        return f"{self.value:g}"
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        if not self.shown:
+            out.update(value=None, numerator=None)
+            if self.status == "suppressed":
+                out["denominator"] = None
+        return out
+
+
+def min_count() -> int:
+    return settings.OUTCOMES_MIN_COUNT
+
+
+def _rate(code, label, definition, numerator: int, denominator: int) -> Metric:
+    m = Metric(code, label, "percent", definition, numerator=numerator, denominator=denominator)
+    return _gate(m, denominator, lambda: round(100 * numerator / denominator, 1))
+
+
+def _gate(m: Metric, denominator: int, value) -> Metric:
+    if denominator == 0:
+        m.status, m.note = "no_data", "Nothing to count in this period."
+    elif denominator < min_count():
+        m.status = "suppressed"
+        m.note = f"Not shown: fewer than {min_count()} people (small numbers identify people)."
+    else:
+        m.value = value()
+    return m
+
+
+# the metrics ---------------------------------------------------------------
+
+
+def admissions(ctx) -> dict[int, Metric]:
+    rows = (
+        ctx.episodes.filter(admitted_on__range=(ctx.period.start, ctx.period.end))
+        .values("program_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {r["program_id"]: r["n"] for r in rows}
+    out = {}
+    for pid in ctx.program_ids:
+        n = counts.get(pid, 0)
+        m = Metric(
+            "admissions",
+            "Admissions",
+            "count",
+            f"Episodes of care admitted to the program from {ctx.period.text}.",
+            numerator=n,
+            denominator=n,
+        )
+        out[pid] = _gate(m, n, lambda n=n: n) if n else _zero(m)
+    return out
+
+
+def _zero(m: Metric) -> Metric:
+    m.value = 0
+    return m
+
+
+def _discharges(ctx):
+    if "discharges" not in ctx.cache:
+        rows = (
+            ctx.discharged.values("program_id")
+            .annotate(
+                n=Count("id"),
+                completed=Count("id", filter=Q(discharge_reason=DischargeReason.COMPLETED)),
+                stepped_down=Count("id", filter=Q(discharge_reason=DischargeReason.STEPPED_DOWN)),
+            )
+            .order_by()
+        )
+        ctx.cache["discharges"] = {r["program_id"]: r for r in rows}
+    return ctx.cache["discharges"]
+
+
+def retention(ctx) -> dict[int, Metric]:
+    """Median days enrolled: from a histogram of lengths of stay (one query)."""
+    length = ExpressionWrapper(F("discharged_on") - F("admitted_on"), output_field=DurationField())
+    rows = (
+        ctx.discharged.annotate(stay=length)
+        .values("program_id", "stay")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    hist: dict[int, list[tuple[int, int]]] = {}
+    for r in rows:
+        days = r["stay"].days if isinstance(r["stay"], dt.timedelta) else int(r["stay"] or 0)
+        hist.setdefault(r["program_id"], []).append((days, r["n"]))
+    out = {}
+    for pid in ctx.program_ids:
+        counts = sorted(hist.get(pid, []))
+        n = sum(c for _d, c in counts)
+        m = Metric(
+            "retention",
+            "Retention (median days enrolled)",
+            "days",
+            "Median number of days from admission to discharge, among episodes discharged "
+            f"from {ctx.period.text} (for any reason).",
+            denominator=n,
+        )
+        out[pid] = _gate(m, n, lambda counts=counts, n=n: _median(counts, n))
+    return out
+
+
+def _median(counts: list[tuple[int, int]], n: int) -> float:
+    def at(k: int) -> int:  # the k-th smallest (0-based)
+        seen = 0
+        for days, c in counts:
+            seen += c
+            if k < seen:
+                return days
+        return counts[-1][0]
+
+    if n % 2:
+        return float(at(n // 2))
+    return (at(n // 2 - 1) + at(n // 2)) / 2
+
+
+def completion(ctx) -> dict[int, Metric]:
+    d = _discharges(ctx)
+    return {
+        pid: _rate(
+            "completion",
+            "Completion rate",
+            "Discharges with the reason \u201ccompleted treatment\u201d, out of all discharges "
+            f"from {ctx.period.text}.",
+            d.get(pid, {}).get("completed", 0),
+            d.get(pid, {}).get("n", 0),
+        )
+        for pid in ctx.program_ids
+    }
+
+
+def step_downs(ctx) -> dict[int, Metric]:
+    d = _discharges(ctx)
+    return {
+        pid: _rate(
+            "step_downs",
+            "Step-downs to a lower level of care",
+            "Discharges \u201cstepped down to a lower level of care\u201d, out of all discharges "
+            f"from {ctx.period.text}.",
+            d.get(pid, {}).get("stepped_down", 0),
+            d.get(pid, {}).get("n", 0),
+        )
+        for pid in ctx.program_ids
+    }
+
+
+def attendance_rate(ctx) -> dict[int, Metric]:
+    provider = None
+    if apps.is_installed("openiop.attendance"):
+        try:
+            module = importlib.import_module("openiop.attendance.outcomes")
+            provider = getattr(module, "attendance_by_program", None)
+        except ImportError:
+            provider = None
+    found = provider(episodes=ctx.episodes, period=ctx.period) if provider else {}
+    out = {}
+    for pid in ctx.program_ids:
+        definition = (
+            f"Group and individual sessions attended, out of sessions scheduled, from "
+            f"{ctx.period.text}."
+        )
+        if provider is None:
+            out[pid] = Metric(
+                "attendance",
+                "Attendance rate",
+                "percent",
+                definition,
+                status="not_measured",
+                note="Not measured yet: OpenIOP does not record attendance yet.",
+            )
+        else:
+            attended, scheduled = found.get(pid, (0, 0))
+            out[pid] = _rate("attendance", "Attendance rate", definition, attended, scheduled)
+    return out
+
+
+def _score_subquery(instrument_id: int, *, baseline: bool):
+    qs = Response.objects.filter(
+        episode_id=OuterRef("pk"),
+        instrument_id=instrument_id,
+        status=RecordStatus.FINAL,
+        scored=True,
+    )
+    if baseline:
+        qs = qs.filter(
+            administered_on__gte=OuterRef("early"), administered_on__lte=OuterRef("late")
+        ).order_by("administered_on", "administered_at", "id")
+    else:
+        qs = qs.filter(
+            administered_on__gte=OuterRef("final_from"), administered_on__lte=OuterRef("final_to")
+        ).order_by("-administered_on", "-administered_at", "-id")
+    return Subquery(qs.values("total")[:1])
+
+
+def _instrument_ids(ctx) -> dict[str, int]:
+    if "instruments" not in ctx.cache:
+        ctx.cache["instruments"] = dict(
+            Instrument.objects.filter(
+                organization__isnull=True, code__in=["phq9", "gad7"]
+            ).values_list("code", "id")
+        )
+    return ctx.cache["instruments"]
+
+
+def _score_changes(ctx):
+    """Per program and instrument: discharged episodes with an elevated
+    baseline and a discharge score, and how many responded and remitted."""
+    if "changes" in ctx.cache:
+        return ctx.cache["changes"]
+    ids = _instrument_ids(ctx)
+
+    def shift(name, days):
+        # date(...) on SQLite, ::date on PostgreSQL: compares as a date on both
+        return Cast(F(name) + dt.timedelta(days=days), DateField())
+
+    qs = ctx.discharged.annotate(
+        early=shift("admitted_on", -BASELINE_WINDOW),
+        late=shift("admitted_on", BASELINE_WINDOW),
+        final_from=Greatest(
+            shift("discharged_on", -FINAL_BEFORE), shift("admitted_on", BASELINE_WINDOW + 1)
+        ),
+        final_to=shift("discharged_on", FINAL_AFTER),
+    )
+    aggregates = {}
+    for code, iid in ids.items():
+        qs = qs.annotate(
+            **{
+                f"{code}_base": _score_subquery(iid, baseline=True),
+                f"{code}_final": _score_subquery(iid, baseline=False),
+            }
+        )
+        final = F(f"{code}_final")
+        both = Q(**{f"{code}_base__gte": ELEVATED, f"{code}_final__isnull": False})
+        aggregates[f"{code}_n"] = Count("id", filter=both)
+        aggregates[f"{code}_response"] = Count(
+            "id", filter=both & Q(**{f"{code}_base__gte": final * 2})
+        )
+        aggregates[f"{code}_remission"] = Count("id", filter=both & Q(**{f"{code}_final__lt": 5}))
+        aggregates[f"{code}_baseline"] = Count("id", filter=Q(**{f"{code}_base__isnull": False}))
+    rows = qs.values("program_id").annotate(**aggregates).order_by() if aggregates else []
+    ctx.cache["changes"] = {r["program_id"]: r for r in rows}
+    return ctx.cache["changes"]
+
+
+def _change_metric(ctx, code: str, name: str, kind: str) -> dict[int, Metric]:
+    rows = _score_changes(ctx)
+    if kind == "response":
+        label = f"{name} response (score halved)"
+        what = f"whose {name} fell by half or more"
+    else:
+        label = f"{name} remission (below 5)"
+        what = f"whose last {name} before discharge was below 5"
+    definition = (
+        f"People discharged from {ctx.period.text} {what}, out of those with an elevated "
+        f"baseline ({name} of {ELEVATED} or more within {BASELINE_WINDOW} days of admission) "
+        f"and a score in the {FINAL_BEFORE} days before discharge (or up to {FINAL_AFTER} "
+        "after). Response and remission as in the HEDIS Depression Remission or Response "
+        "measure (Kroenke 2001 bands)."
+    )
+    out = {}
+    for pid in ctx.program_ids:
+        r = rows.get(pid, {})
+        m = _rate(
+            f"{code}_{kind}", label, definition, r.get(f"{code}_{kind}", 0), r.get(f"{code}_n", 0)
+        )
+        m.extra = {"with_baseline": r.get(f"{code}_baseline", 0)}
+        out[pid] = m
+    return out
+
+
+def phq9_response(ctx):
+    return _change_metric(ctx, "phq9", "PHQ-9", "response")
+
+
+def phq9_remission(ctx):
+    return _change_metric(ctx, "phq9", "PHQ-9", "remission")
+
+
+def gad7_response(ctx):
+    return _change_metric(ctx, "gad7", "GAD-7", "response")
+
+
+def gad7_remission(ctx):
+    return _change_metric(ctx, "gad7", "GAD-7", "remission")
+
+
+def negative_tests(ctx) -> dict[int, Metric]:
+    since = ctx.period.end - dt.timedelta(days=TEST_DAYS - 1)
+    rows = (
+        DrugTest.objects.filter(
+            episode__in=ctx.episodes,
+            record_status=RecordStatus.FINAL,
+            collected_on__range=(since, ctx.period.end),
+        )
+        .values("episode__program_id")
+        .annotate(n=Count("id"), negative=Count("id", filter=Q(outcome=DrugTestOutcome.NEGATIVE)))
+        .order_by()
+    )
+    by_program = {r["episode__program_id"]: r for r in rows}
+    definition = (
+        f"Drug and alcohol tests of the program's patients in the {TEST_DAYS} days to "
+        f"{ctx.period.end:%Y-%m-%d} in which every substance was negative (a positive explained "
+        "by a prescription counts as negative), out of all tests due; missed, refused and "
+        "dilute tests count as not negative."
+    )
+    return {
+        pid: _rate(
+            "negative_tests",
+            f"Negative drug tests, last {TEST_DAYS} days",
+            definition,
+            by_program.get(pid, {}).get("negative", 0),
+            by_program.get(pid, {}).get("n", 0),
+        )
+        for pid in ctx.program_ids
+    }
+
+
+METRICS = [
+    admissions,
+    retention,
+    completion,
+    attendance_rate,
+    phq9_response,
+    phq9_remission,
+    gad7_response,
+    gad7_remission,
+    negative_tests,
+    step_downs,
+]
+PUBLISHABLE = {
+    "admissions",
+    "retention",
+    "completion",
+    "attendance",
+    "phq9_response",
+    "phq9_remission",
+    "gad7_response",
+    "gad7_remission",
+    "negative_tests",
+    "step_downs",
+}
+
+
+@dataclass
+class _Context:
+    episodes: object
+    discharged: object
+    period: Period
+    program_ids: list[int]
+    cache: dict = field(default_factory=dict)
+
+
+@dataclass
+class ProgramOutcomes:
+    program: Program
+    metrics: list[Metric]
+
+    def metric(self, code: str) -> Metric | None:
+        return next((m for m in self.metrics if m.code == code), None)
+
+
+def outcome_programs(actor):
+    """Programs whose outcomes the actor may see."""
+    g = grant(actor, "outcomes.view")
+    if not g:
+        return Program.objects.none()
+    return Program.objects.filter(
+        Q(organization_id__in=g.organization_ids) | Q(id__in=g.program_ids)
+    )
+
+
+def program_outcomes(
+    *, actor, period: Period | None = None, programs=None
+) -> list[ProgramOutcomes]:
+    """Outcomes for the programs the actor may see (or a subset of them)."""
+    period = period or default_period()
+    allowed = outcome_programs(actor)
+    if programs is not None:
+        allowed = allowed.filter(pk__in=[p.pk for p in programs])
+    program_list = list(allowed.select_related("site").order_by("name"))
+    if not program_list:
+        return []
+    ids = [p.pk for p in program_list]
+    episodes = Episode.objects.filter(program_id__in=ids).exclude(
+        status=EpisodeStatus.ENTERED_IN_ERROR
+    )
+    ctx = _Context(
+        episodes=episodes,
+        discharged=episodes.filter(
+            status=EpisodeStatus.DISCHARGED,
+            discharged_on__range=(period.start, period.end),
+        ),
+        period=period,
+        program_ids=ids,
+    )
+    results = [fn(ctx) for fn in METRICS]
+    return [ProgramOutcomes(p, [r[p.pk] for r in results]) for p in program_list]
+
+
+def published_outcomes(program):
+    """What the public directory shows for a program: the current published
+    figures, each with its denominator, definition and period. Public data."""
+    from openiop.outcomes.models import PublishedOutcome
+
+    return PublishedOutcome.objects.filter(program=program).current().order_by("metric")
