@@ -11,6 +11,7 @@ urlpatterns = [
     path("care/", include("openiop.care.plans.urls")),
     path("organization/", include("openiop.organizations.urls")),
     path("audit/", include("openiop.audit.urls")),
+    path("consent/", include("openiop.consent.urls")),
     path("measures/", include("openiop.measures.urls")),
     path("outcomes/", include("openiop.outcomes.urls")),
     path("", include("openiop.measures.public_urls")),

@@ -18,6 +18,7 @@ def navigation(request):
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),
         ("audit:search", "Audit log", "audit.view"),
+        ("consent:recipients", "Recipients", "recipient.manage"),
     ]
     return {
         "nav": [(url, label) for url, label, perm in entries if perm is None or can(user, perm)]
