@@ -146,7 +146,8 @@ def _store_hours(version) -> None:
         ),
         start=weekly_hours_of(0, "week", 5),
     )
-    PlanVersion.objects.filter(pk=version.pk).update(weekly_hours=round(total, 2))
+    version.weekly_hours = round(total, 2)
+    PlanVersion.objects.filter(pk=version.pk).update(weekly_hours=version.weekly_hours)
 
 
 def draft_of(plan) -> PlanVersion | None:
