@@ -171,8 +171,7 @@ def validate_definition(d) -> None:
     if problems:
         raise DefinitionError(problems)
     problems += _check_scoring(d, ids)
-    if not problems:
-        problems += _check_bands(d)
+    problems += _check_bands(d)
     problems += _check_alerts_and_subscales(d, ids)
     if problems:
         raise DefinitionError(problems)
@@ -227,8 +226,13 @@ def _check_scoring(d, ids) -> list[str]:
     return problems
 
 
+def _method(d) -> str | None:
+    s = d.get("scoring")
+    return s.get("method") if isinstance(s, dict) else None
+
+
 def _check_bands(d) -> list[str]:
-    if d["scoring"]["method"] != "sum":
+    if _method(d) != "sum":
         return []
     by_sex = d.get("bands_by_sex")
     if by_sex:
@@ -281,7 +285,7 @@ def _check_alerts_and_subscales(d, ids) -> list[str]:
         codes.add(sub.get("code"))
         if not sub.get("items") or any(i not in scored for i in sub["items"]):
             problems.append(f"subscale {sub.get('code')!r}: its items must be scored items.")
-    if d["scoring"]["method"] == "subscales" and not d.get("subscales"):
+    if _method(d) == "subscales" and not d.get("subscales"):
         problems.append("subscales: the subscales method needs at least one subscale.")
     return problems
 

@@ -2,9 +2,9 @@
 
 An occasion (admission, every N weeks from admission, discharge) counts as done
 when the episode has a final response to that instrument close enough to it:
-at admission, within WINDOW days after admission (or up to WINDOW days before,
-e.g. at a pre-admission visit); a repeat, from WINDOW days before its date on;
-at discharge, from WINDOW days before the discharge on. An occasion not done is
+at admission, within WINDOW days after admission; a repeat, from half an
+interval (at most WINDOW days) before its date on; at discharge, from WINDOW
+days before the discharge on. An occasion not done is
 "due" from SOON days before its date and "overdue" GRACE days after it.
 
 A constant number of queries: the episodes, the schedules of their programs,
@@ -60,17 +60,15 @@ def _occasions(rule, episode, today):
         yield "admission", admitted, None
     if rule.every_weeks:
         step = 7 * rule.every_weeks
+        # a repeat is done by a response in the half-interval before it (at most WINDOW days)
+        window = dt.timedelta(days=min(WINDOW, step // 2))
         k = (today - admitted).days // step
         if k >= 1:
             due_on = admitted + dt.timedelta(days=k * step)
-            yield f"week {k * rule.every_weeks}", due_on, due_on - dt.timedelta(days=WINDOW)
+            yield f"week {k * rule.every_weeks}", due_on, due_on - window
         upcoming = admitted + dt.timedelta(days=(k + 1) * step)
         if (upcoming - today).days <= SOON:
-            yield (
-                f"week {(k + 1) * rule.every_weeks}",
-                upcoming,
-                upcoming - dt.timedelta(days=WINDOW),
-            )
+            yield f"week {(k + 1) * rule.every_weeks}", upcoming, upcoming - window
 
 
 def measures_due(*, actor, today: dt.date | None = None, episodes=None) -> list[Due]:
