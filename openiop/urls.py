@@ -12,6 +12,7 @@ urlpatterns = [
     path("organization/", include("openiop.organizations.urls")),
     path("audit/", include("openiop.audit.urls")),
     path("consent/", include("openiop.consent.urls")),
+    path("fhir/R4/", include("openiop.interop.fhir_urls")),
     path("measures/", include("openiop.measures.urls")),
     path("outcomes/", include("openiop.outcomes.urls")),
     path("", include("openiop.measures.public_urls")),

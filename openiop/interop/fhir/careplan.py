@@ -67,12 +67,14 @@ def _activity(intervention, objective, goal) -> dict:
     }
 
 
-def careplan_resource(plan, version, problems, patient, *, part2: bool = False) -> dict:
+def careplan_resource(
+    plan, version, problems, patient, *, part2: bool = False, conditions_shown: bool = True
+) -> dict:
     """`problems` are the version's problems with goals, objectives and
     interventions prefetched (care.plans.selectors.version_content)."""
     conditions, goals, activities = {}, [], []
     for problem in problems:
-        for d in problem.diagnoses.all():
+        for d in problem.diagnoses.all() if conditions_shown else ():
             conditions[d.uuid] = ref("Condition", d.uuid, d.code)
         for goal in problem.goals.all():
             goals.append(ref("Goal", goal.key))

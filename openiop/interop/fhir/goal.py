@@ -22,7 +22,9 @@ def _achievement(objectives) -> tuple[str, str] | None:
     return None
 
 
-def goal_resource(goal, problem, patient, *, plan_active: bool, part2: bool = False) -> dict:
+def goal_resource(
+    goal, problem, patient, *, plan_active: bool, part2: bool = False, conditions_shown: bool = True
+) -> dict:
     objectives = list(goal.objectives.all())
     achievement = _achievement(objectives)
     if achievement and achievement[0] == "achieved":
@@ -49,6 +51,8 @@ def goal_resource(goal, problem, patient, *, plan_active: bool, part2: bool = Fa
             }
             for o in objectives
         ],
-        "addresses": [ref("Condition", d.uuid, d.code) for d in problem.diagnoses.all()],
+        "addresses": [ref("Condition", d.uuid, d.code) for d in problem.diagnoses.all()]
+        if conditions_shown
+        else None,
     }
     return with_meta(drop_empty(resource), part2=part2, updated=goal.updated_at)

@@ -66,9 +66,12 @@ def patient_resources(record, *, today) -> dict[str, list[dict]]:
                 condition_resource(d, p, ep, part2=diagnosis_is_part2(d, ep.program))
             )
     if scope.has("plan"):
+        shown = scope.has("diagnoses")  # no reference to a Condition that is not there
         for plan, version, problems in record.plans:
             label = is_part2_program(plan.episode.program)
-            out["CarePlan"].append(careplan_resource(plan, version, problems, p, part2=label))
+            out["CarePlan"].append(
+                careplan_resource(plan, version, problems, p, part2=label, conditions_shown=shown)
+            )
             for problem in problems:
                 for goal in problem.goals.all():
                     out["Goal"].append(
@@ -78,6 +81,7 @@ def patient_resources(record, *, today) -> dict[str, list[dict]]:
                             p,
                             plan_active=plan.status == "open" and version.status == "signed",
                             part2=label,
+                            conditions_shown=shown,
                         )
                     )
     for rtype, resources in record.extra.items():
