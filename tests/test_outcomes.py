@@ -1,0 +1,224 @@
+"""Program outcomes from the records: each figure checked by hand against a
+small, known set of episodes, scores and tests; suppression of small numbers;
+publishing; a constant number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from openiop.core.errors import ApplicationError, PermissionDenied
+from openiop.measures import services as measures
+from openiop.measures.models import Instrument
+from openiop.outcomes import selectors, services
+from openiop.outcomes.models import PublishedOutcome
+from tests.factories import EpisodeFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+PERIOD = selectors.Period(TODAY - dt.timedelta(days=90), TODAY)
+
+
+def discharged(cast, days: int, reason: str, ended_ago: int = 5):
+    end = TODAY - dt.timedelta(days=ended_ago)
+    return EpisodeFactory(
+        program=cast.program_a,
+        primary_clinician=cast.clinician_a,
+        admitted_on=end - dt.timedelta(days=days),
+        discharged_on=end,
+        status="discharged",
+        discharge_reason=reason,
+    )
+
+
+def phq9_at(cast, episode, day, total):
+    answers = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0]
+    measures.response_record(
+        actor=cast.director_a,
+        patient=episode.patient,
+        instrument=Instrument.objects.get(organization__isnull=True, code="phq9"),
+        answers=answers,
+        administered_on=day,
+        episode=episode,
+    )
+
+
+@pytest.fixture
+def records(cast):
+    """12 discharges in the period: 8 completed, 2 stepped down, 2 left early;
+    lengths 20..42 days (even), so the median length is (30 + 32) / 2 = 31."""
+    reasons = ["completed"] * 8 + ["stepped_down"] * 2 + ["left_against_advice"] * 2
+    eps = [discharged(cast, 20 + 2 * i, reason) for i, reason in enumerate(reasons)]
+    # PHQ-9 baseline -> discharge: 20 -> 8 (response), 12 -> 4 (response and
+    # remission), 15 -> 10 (neither), 8 -> 2 (baseline not elevated: left out)
+    for ep, (base, final) in zip(eps, [(20, 8), (12, 4), (15, 10), (8, 2)], strict=False):
+        phq9_at(cast, ep, ep.admitted_on, base)
+        phq9_at(cast, ep, ep.discharged_on - dt.timedelta(days=3), final)
+    # a score in the middle of a stay is neither baseline nor discharge score
+    phq9_at(cast, eps[4], eps[4].admitted_on + dt.timedelta(days=18), 22)
+    # drug tests in the last 30 days: 4 negative, 1 positive, 1 missed
+    neg = [{"substance": "cannabis", "result": "negative"}]
+    for i in range(4):
+        measures.drug_test_record(
+            actor=cast.clinician_a,
+            patient=cast.patient_a,
+            collected_on=TODAY - dt.timedelta(days=i),
+            status="collected",
+            specimen="urine",
+            results=neg,
+        )
+    measures.drug_test_record(
+        actor=cast.clinician_a,
+        patient=cast.patient_a,
+        collected_on=TODAY - dt.timedelta(days=5),
+        status="collected",
+        specimen="urine",
+        results=[{"substance": "cocaine", "result": "positive"}],
+    )
+    measures.drug_test_record(
+        actor=cast.clinician_a, patient=cast.patient_a, collected_on=TODAY, status="missed"
+    )
+    # a test 40 days ago is outside the window
+    measures.drug_test_record(
+        actor=cast.clinician_a,
+        patient=cast.patient_a,
+        collected_on=TODAY - dt.timedelta(days=40),
+        status="missed",
+    )
+    return eps
+
+
+def outcomes_of(actor, program):
+    found = selectors.program_outcomes(actor=actor, period=PERIOD, programs=[program])
+    return {m.code: m for m in found[0].metrics}
+
+
+def test_each_figure_with_its_numerator_and_denominator(cast, records, settings):
+    settings.OUTCOMES_MIN_COUNT = 3
+    m = outcomes_of(cast.director_a, cast.program_a)
+    # 12 discharged episodes admitted in the period, plus episode A (10 days ago)
+    assert (m["admissions"].value, m["admissions"].numerator) == (13, 13)
+    assert (m["retention"].value, m["retention"].denominator) == (31, 12)
+    assert (m["completion"].numerator, m["completion"].denominator) == (8, 12)
+    assert m["completion"].display == "67%"
+    assert (m["step_downs"].numerator, m["step_downs"].denominator) == (2, 12)
+    assert (m["phq9_response"].numerator, m["phq9_response"].denominator) == (2, 3)
+    assert (m["phq9_remission"].numerator, m["phq9_remission"].denominator) == (1, 3)
+    assert m["phq9_response"].extra["with_baseline"] == 4
+    assert m["gad7_response"].status == "no_data"
+    assert (m["negative_tests"].numerator, m["negative_tests"].denominator) == (4, 6)
+    assert m["attendance"].status == "not_measured"
+    assert "not record attendance yet" in m["attendance"].note
+    for metric in m.values():
+        assert metric.definition, metric.code
+
+
+def test_small_numbers_are_not_shown(cast, records):
+    m = outcomes_of(cast.director_a, cast.program_a)  # the default minimum: 11
+    assert m["completion"].shown  # 12 discharges
+    phq = m["phq9_response"]
+    assert phq.status == "suppressed" and phq.value is None
+    assert "fewer than 11" in phq.note
+    assert phq.as_dict()["numerator"] is None and phq.as_dict()["denominator"] is None
+    assert outcomes_of(cast.admin, cast.program_b)["completion"].status == "no_data"
+
+
+def test_outcomes_cost_a_fixed_number_of_queries(cast, records, settings):
+    settings.OUTCOMES_MIN_COUNT = 1
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            selectors.program_outcomes(actor=cast.admin, period=PERIOD)
+        return len(captured.captured_queries)
+
+    count()  # the first call also loads the actor's memberships
+    before = count()
+    for i in range(6):
+        ep = discharged(cast, 30 + i, "completed")
+        phq9_at(cast, ep, ep.admitted_on, 18)
+        phq9_at(cast, ep, ep.discharged_on, 3)
+    assert count() == before <= 12
+
+
+def test_outcomes_are_scoped_to_the_viewers_programs(cast, records):
+    mine = selectors.program_outcomes(actor=cast.clinician_b, period=PERIOD)
+    assert [r.program for r in mine] == [cast.program_b]
+    assert selectors.program_outcomes(actor=cast.readonly_a, period=PERIOD) == []
+
+
+def test_a_director_publishes_chosen_figures(cast, records):
+    rows = services.outcomes_publish(
+        actor=cast.director_a, program=cast.program_a, metrics=["completion"], period=PERIOD
+    )
+    assert [(r.metric, float(r.value), r.numerator, r.denominator) for r in rows] == [
+        ("completion", 66.7, 8, 12)
+    ]
+    assert list(selectors.published_outcomes(cast.program_a)) == rows
+    with pytest.raises(ApplicationError) as exc:
+        services.outcomes_publish(
+            actor=cast.director_a, program=cast.program_a, metrics=["phq9_response"], period=PERIOD
+        )
+    assert "fewer than 11" in exc.value.message
+    with pytest.raises(ApplicationError):
+        services.outcomes_publish(
+            actor=cast.director_a, program=cast.program_a, metrics=["attendance"], period=PERIOD
+        )
+    again = services.outcomes_publish(
+        actor=cast.director_a, program=cast.program_a, metrics=["completion", "retention"]
+    )
+    current = list(selectors.published_outcomes(cast.program_a))
+    assert sorted(r.metric for r in current) == ["completion", "retention"]
+    assert {r.pk for r in current} == {r.pk for r in again}
+    assert PublishedOutcome.objects.filter(superseded_at__isnull=False).count() == 1
+    services.outcomes_withdraw(actor=cast.director_a, published=current[0])
+    assert selectors.published_outcomes(cast.program_a).count() == 1
+
+
+def test_only_a_director_of_the_program_publishes(cast, records):
+    for who in (cast.clinician_a, cast.admin):
+        with pytest.raises(PermissionDenied):
+            services.outcomes_publish(actor=who, program=cast.program_a, metrics=["completion"])
+
+
+def test_the_outcomes_page_shows_definitions_and_denominators(cast, records):
+    page = cast.client("director_a").get(
+        f"/outcomes/?start={PERIOD.start.isoformat()}&end={PERIOD.end.isoformat()}"
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "8 of 12" in text  # completion
+    assert "median of 12 discharges" in text
+    assert "Not measured yet" in text
+    assert "Not shown: fewer than 11 people" in text
+    assert "out of all discharges" in text
+    assert "Choose figures to publish" in text
+    bad = cast.client("director_a").get("/outcomes/?start=2030-01-01&end=2020-01-01")
+    assert bad.status_code == 200 and "must start before it ends" in bad.content.decode()
+
+
+def test_publishing_from_the_page(cast, records):
+    client = cast.client("director_a")
+    url = f"/outcomes/programs/{cast.program_a.uuid}/publish/"
+    form = client.get(url + f"?start={PERIOD.start}&end={PERIOD.end}")
+    assert form.status_code == 200 and b"Completion rate: 67%" in form.content
+    done = client.post(
+        url, {"metrics": ["completion"], "start": PERIOD.start, "end": PERIOD.end}, follow=True
+    )
+    assert b"1 figure(s) of Program A published" in done.content
+    assert selectors.published_outcomes(cast.program_a).get().metric == "completion"
+
+
+def test_the_outcomes_api(cast, records):
+    data = cast.client("director_a").get(
+        f"/api/v1/outcomes?program={cast.program_a.uuid}&start={PERIOD.start}&end={PERIOD.end}"
+    )
+    assert data.status_code == 200
+    (program,) = data.json()
+    metrics = {m["code"]: m for m in program["metrics"]}
+    assert metrics["completion"]["numerator"] == 8 and metrics["completion"]["denominator"] == 12
+    assert metrics["phq9_response"]["status"] == "suppressed"
+    assert metrics["phq9_response"]["value"] is None
+    bad = cast.client("director_a").get("/api/v1/outcomes?start=2030-01-01&end=2020-01-01")
+    assert bad.status_code == 400 and "start" in bad.json()["error"]["fields"]
