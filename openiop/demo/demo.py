@@ -14,6 +14,7 @@ from openiop.care.models import EpisodeStatus
 from openiop.care.services import episode_discharge
 from openiop.demo import names
 from openiop.demo.organization import PROGRAMS, SITES, STAFF
+from openiop.demo.plans import build_plans
 from openiop.organizations.models import Organization
 from openiop.organizations.services import program_create, site_create, track_create
 from openiop.patients.services import coverage_add, patient_register, support_person_add
@@ -99,6 +100,7 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
                 expires_on=today + dt.timedelta(days=rng.choice([12, 200, 400, 700, -5])),
             )
     _admit_patients(rng, org, programs, users, patients, today)
+    build_plans(org=org, rng=rng, today=today)
     return True
 
 
