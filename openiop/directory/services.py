@@ -162,7 +162,7 @@ def facilities_import_parsed(
             result.problems.append(
                 RowProblem(
                     row.label,
-                    row.data["name"],
+                    ", ".join(x for x in (row.data["name"], row.data["name2"]) if x),
                     f"repeats {first_seen[row.key]} (same name and address); skipped.",
                 )
             )

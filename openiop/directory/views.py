@@ -229,7 +229,7 @@ def _compare_rows(pages) -> list[tuple[str, list[list[str]]]]:
 @public
 @rate_limited("directory-submit", methods=("POST",))
 def match(request):
-    form = MatchForm(request.POST or None)
+    form = MatchForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             answers, place = matching.clean_answers(form.cleaned_data)
@@ -334,7 +334,7 @@ def testimonial_new(request, facility_uuid):
         found = selectors.active_facility(facility_uuid)
     except NotFound:
         raise Http404("No such program is listed.") from None
-    form = TestimonialForm(request.POST or None)
+    form = TestimonialForm(request.POST if request.method == "POST" else None)
     if found.program_id is None:
         return render(
             request, "directory/testimonial_form.html", {"f": found, "form": None}, status=200
@@ -418,7 +418,7 @@ def profile_edit(request, program_uuid):
     program = _program_for(request, program_uuid, "manage")
     profile = services.profile_for(program)
     initial = {f: getattr(profile, f) for f in services.PROFILE_FIELDS}
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(actor=request.user, program=program, **form.cleaned_data)
@@ -443,7 +443,9 @@ def profile_edit(request, program_uuid):
 def wait_time(request, program_uuid):
     program = _program_for(request, program_uuid, "wait_time")
     profile = services.profile_for(program)
-    form = WaitTimeForm(request.POST or None, initial={"wait_days": profile.wait_days})
+    form = WaitTimeForm(
+        request.POST if request.method == "POST" else None, initial={"wait_days": profile.wait_days}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.wait_time_update(
@@ -508,7 +510,7 @@ def testimonial_moderate(request, testimonial_uuid):
 @login_only
 def my_listing(request):
     form = DirectoryNameForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"show_name_in_directory": request.user.show_name_in_directory},
     )
     if request.method == "POST" and form.is_valid():

@@ -1,0 +1,60 @@
+"""Helpers of the program finder tests: where the real Oregon file is, a
+well-formed export row, a listed OpenIOP program."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from openiop.directory.models import DirectoryProfile
+from openiop.directory.services import program_sync
+
+REPO = Path(__file__).resolve().parents[2]
+OREGON = REPO.parent / "shared" / "data" / "findtreatment" / "oregon-2026-02.json"
+
+
+def list_program(program, **profile):
+    """List a program on the finder with the given profile fields."""
+    defaults = {"organization_id": program.organization_id, "listed": True}
+    found, _ = DirectoryProfile.objects.update_or_create(
+        program=program, defaults={**defaults, **profile}
+    )
+    return program_sync(found)
+
+
+def write_json(tmp_path, rows, **top) -> Path:
+    path = tmp_path / "export.json"
+    path.write_text(
+        json.dumps({"recordCount": len(rows), "totalPages": 1, "page": 1, **top, "rows": rows})
+    )
+    return path
+
+
+def row(**changes) -> dict:
+    """A well-formed FindTreatment.gov export row (Portland, IOP, Medicaid)."""
+    base = {
+        "_irow": 1,
+        "name1": "Example Recovery Center",
+        "name2": "Downtown",
+        "street1": "1 Main St",
+        "street2": "",
+        "city": "Portland",
+        "state": "OR",
+        "zip": "97204",
+        "phone": "503-555-0100",
+        "intake1": "",
+        "hotline1": "",
+        "website": "https://example.org",
+        "latitude": "45.5181",
+        "longitude": "-122.6745",
+        "type_facility": "SA",
+        "services": [
+            {"f1": "Type of Care", "f2": "TC", "f3": "Substance use treatment"},
+            {"f1": "Setting", "f2": "SET", "f3": "Intensive outpatient treatment; Outpatient"},
+            {"f1": "Payment", "f2": "PAY", "f3": "Medicaid; Cash or self-payment"},
+        ],
+    }
+    base.update(changes)
+    return base
+
+
+TODAY = dt.date.today()
