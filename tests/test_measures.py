@@ -86,7 +86,7 @@ def test_item_9_opens_an_alert_to_the_primary_clinician_and_the_director(cast):
     assert alert.response == response and alert.kind == AlertKind.SELF_HARM_ITEM
     assert alert.status == AlertStatus.OPEN and alert.program == cast.program_a
     assert set(alert.recipients.all()) == {cast.clinician_a, cast.director_a}
-    assert "item 9" in alert.summary
+    assert alert.summary == 'Thoughts of death or self-harm (PHQ-9 item 9 above 0): "Several days"'
     assert AuditEvent.objects.get(event="safety_alert.raise").detail["recipients"] == 2
 
 

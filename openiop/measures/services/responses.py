@@ -165,11 +165,14 @@ def _alerts_to_raise(response: Response, result: scoring.Score) -> list[tuple[st
     definition = response.instrument.definition
     name = response.instrument.short_name
     wanted = []
+    items = {it["id"]: it for it in definition["items"]}
     for code in result.alerts:
         rule = next(r for r in definition.get("alerts", []) if r["code"] == code)
         value = result.answers.get(rule["item"])
+        options = definition["option_sets"][items[rule["item"]]["options"]]
+        answer = next((o["label"] for o in options if o["value"] == value), value)
         kind = AlertKind.SELF_HARM_ITEM if code == "self_harm_item" else AlertKind.ITEM
-        wanted.append((kind, f"{name} item {rule['item']} answered {value}: {rule['label']}"))
+        wanted.append((kind, f'{rule["label"]}: "{answer}"'))
     if result.severe_band:
         previous = _previous(response)
         if previous is None or previous.band != result.band:
