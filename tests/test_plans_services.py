@@ -344,3 +344,48 @@ def test_discharge_writes_summary_and_aftercare_and_closes_the_episode(cast):
     cast.episode_a.refresh_from_db()
     plan.refresh_from_db()
     assert not cast.episode_a.is_open and plan.status == "ended"
+
+
+def test_every_built_in_template_fits_the_default_iop_band():
+    """ASAM 2.1 is 9-19 hours a week for adults and 6-19 for adolescents
+    (DOMAIN.md: ASAM level summaries; DC rule 22-A DCMR 6329.1)."""
+    from openiop.care.plans.hours import weekly_hours_of
+    from openiop.care.plans.library_loader import built_in
+
+    docs = built_in()
+    assert len(docs) == 6
+    for doc in docs:
+        hours = sum(
+            weekly_hours_of(i["sessions"], i["period"], i["minutes"])
+            for p in doc["problems"]
+            for g in p["goals"]
+            for o in g["objectives"]
+            for i in o["interventions"]
+        )
+        low = 6 if doc["key"].startswith("adolescent") else 9
+        assert low <= round(hours, 2) <= 19, (doc["key"], hours)
+
+
+@pytest.mark.parametrize(
+    ("ratings", "level"),
+    [
+        ({"1": 0, "2": 0, "3": 0, "4": 1, "5": 1, "6": 1}, "1"),
+        ({"1": 0, "2": 0, "3": 1, "4": 2, "5": 2, "6": 1}, "2.1"),
+        ({"1": 1, "2": 0, "3": 3, "4": 2, "5": 2, "6": 2}, "2.5"),
+        ({"1": 3, "2": 0, "3": 1, "4": 1, "5": 2, "6": 1}, "3"),
+        ({"1": 4, "2": 1, "3": 1, "4": 1, "5": 1, "6": 1}, "4"),
+    ],
+)
+def test_the_default_rules_as_documented_in_asam_py(ratings, level):
+    """Expected levels read from the rule table's wording in asam.DEFAULT_RULES
+    (this project's decision support, not ASAM's CONTINUUM logic)."""
+    from openiop.care.plans.asam import recommend
+
+    assert recommend(ratings).level == level
+
+
+def test_a_rule_table_without_a_fallback_is_refused():
+    from openiop.care.plans.asam import RulesError, validate_rules
+
+    with pytest.raises(RulesError, match="fallback"):
+        validate_rules([{"level": "2.1", "any": [{"total": 3}]}])

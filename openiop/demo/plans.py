@@ -216,6 +216,9 @@ def _open_history(ep, template, codes, rng, today) -> int:
     effective = min(today, ep.admitted_on + dt.timedelta(days=3))
     days = ep.program.plan_review_days
     PlanVersion.objects.filter(pk=plan.current_id).update(effective_on=effective)
+    signed_at = dt.datetime.combine(effective, dt.time(17, 30), tzinfo=dt.UTC)
+    PlanSignature.objects.filter(version_id=plan.current_id).update(signed_at=signed_at)
+    Assessment.objects.filter(pk=a.pk).update(completed_at=signed_at - dt.timedelta(days=3))
     TreatmentPlan.objects.filter(pk=plan.pk).update(
         review_due_on=effective + dt.timedelta(days=days)
     )
@@ -241,7 +244,7 @@ def _open_history(ep, template, codes, rng, today) -> int:
             reasons="Being there for my kids (synthetic).",
         )
     review_on = effective + dt.timedelta(days=days)
-    if review_on <= today and rng.random() < 0.6:
+    if review_on <= today and rng.random() < 0.5:  # the others are overdue
         plan.refresh_from_db()
         objectives = PlanObjective.objects.filter(goal__problem__version_id=plan.current_id)
         plan_review_record(

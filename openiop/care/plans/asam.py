@@ -46,6 +46,14 @@ DIMENSIONS: list[tuple[str, str, str]] = [
     ),
     ("6", "Recovery/living environment", "Home, work, school, relationships and supports"),
 ]
+DIMENSION_SHORT = {
+    "1": "Withdrawal",
+    "2": "Biomedical",
+    "3": "Emotional/behavioral",
+    "4": "Readiness to change",
+    "5": "Relapse potential",
+    "6": "Recovery environment",
+}
 DIMENSION_CODES = [d[0] for d in DIMENSIONS]
 DIMENSION_NAMES = {code: name for code, name, _ in DIMENSIONS}
 RATINGS = [

@@ -264,7 +264,7 @@ AFTERCARE_ROWS = 5
 class DischargeSummaryForm(forms.Form):
     discharged_on = forms.DateField(widget=DATE, initial=timezone.localdate)
     discharge_reason = forms.ChoiceField(choices=[("", "Choose...")] + DischargeReason.choices)
-    services_received = forms.CharField(widget=AREA)
+    services_received = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
     clinical_summary = forms.CharField(
         widget=AREA, help_text="Course of treatment, response, risk at discharge."
     )

@@ -96,9 +96,10 @@ def assessment_detail(request, assessment_uuid):
         }
         for code, name, _ in asam.DIMENSIONS
     ]
-    for i, d in enumerate(dims):
-        d["y"] = 8 + i * 30
-        d["w"] = d["rating"] * 70
+    for i, d in enumerate(dims):  # geometry of the ratings chart (server-rendered SVG)
+        d["short"] = asam.DIMENSION_SHORT[d["code"]]
+        d["y"] = 6 + i * 32
+        d["w"] = 6 + d["rating"] * 60  # bars start at x=196, grid at 202 + 60n
     return render(
         request,
         "plans/assessment_detail.html",
@@ -107,6 +108,7 @@ def assessment_detail(request, assessment_uuid):
             "episode": episode,
             "patient": episode.patient,
             "dims": dims,
+            "grid": [{"x": 202 + n * 60, "n": n} for n in range(5)],
             "form": form,
             "rules": [
                 {
