@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "openiop.outcomes",
     "openiop.consent",
     "openiop.interop",
+    # background work (django-tasks, database backend; worker: `openiop db_worker`)
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +145,12 @@ OUTCOMES_MIN_COUNT = env.int("OUTCOMES_MIN_COUNT", default=11)
 # answers with its own), and where bulk exports are written.
 FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="http://localhost:8000/fhir/R4")
 FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
+# Background tasks: "database" (a worker process runs them) or "immediate" (in the request).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[env.str("TASKS_BACKEND", default="database")]}}
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("openiop.audit.urls")),
     path("consent/", include("openiop.consent.urls")),
     path("fhir/R4/", include("openiop.interop.fhir_urls")),
+    path("interop/", include("openiop.interop.urls")),
     path("measures/", include("openiop.measures.urls")),
     path("outcomes/", include("openiop.outcomes.urls")),
     path("", include("openiop.measures.public_urls")),

@@ -43,6 +43,8 @@ def full_record(cast):
         expires_on=TODAY + dt.timedelta(days=300),
     )
     plan = small_plan(cast.clinician_a, cast.episode_a)
+    problem = plan.versions.get().problems.get()
+    problem.diagnoses.set(cast.episode_a.diagnoses.all())  # the problem names its diagnosis
     sign_all(plan, cast.clinician_a)
     return patient
 

@@ -19,6 +19,7 @@ def navigation(request):
         ("organizations:staff", "Staff", "staff.view"),
         ("audit:search", "Audit log", "audit.view"),
         ("consent:recipients", "Recipients", "recipient.manage"),
+        ("interop:exports", "FHIR exchange", "fhir.export"),
     ]
     return {
         "nav": [(url, label) for url, label, perm in entries if perm is None or can(user, perm)]

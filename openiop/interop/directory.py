@@ -130,7 +130,7 @@ def search(reader, resource_type: str, params, count: int, page: int) -> tuple[l
     return [], 0
 
 
-def _audit_rows(rows) -> list[dict]:
+def _audit_rows(rows, *, literal: bool = True) -> list[dict]:
     """AuditEvent resources for these rows, with their patients' public ids (2 queries)."""
     ids = [e.pk for e in rows]
     shown: dict[int, set] = {}
@@ -148,6 +148,7 @@ def _audit_rows(rows) -> list[dict]:
                 e,
                 actor_uuid=e.actor.uuid if e.actor_id and e.actor else None,
                 patient_uuids=sorted(str(uuids[p]) for p in pids if p in uuids),
+                literal=literal,
             )
         )
     return out

@@ -1,12 +1,56 @@
 """Routes of FHIR exchange: the /fhir/R4/ read API (session or token) and the
 export and import pages."""
 
-from tests.matrix.common import EVERYONE, PATIENT_READERS, api, page
+from tests.matrix.common import EVERYONE, MANAGERS, PATIENT_READERS, api, page
 
 TYPE = r"(?P<resource_type>[A-Z][A-Za-z]{1,40})"
 ID = r"(?P<resource_id>[A-Za-z0-9\-\.]{1,64})"
 
+
+def _job(c):
+    if not hasattr(c, "_job"):
+        from openiop.interop.models import ExportJob
+
+        c._job = ExportJob.objects.create(organization=c.org, created_by=c.director_a)
+    return c._job
+
+
 MATRIX = {
+    ("interop/exports/", "exports"): (
+        "get",
+        lambda c: "/interop/exports/",
+        None,
+        page(MANAGERS),
+    ),
+    ("interop/exports/start/", "export_start"): (
+        "post",
+        lambda c: "/interop/exports/start/",
+        None,
+        page(MANAGERS, ok=302),
+    ),
+    ("interop/exports/<uuid:job_uuid>/", "export"): (
+        # a job is its requester's alone
+        "get",
+        lambda c: f"/interop/exports/{_job(c).uuid}/",
+        None,
+        page({"director_a"}, hidden={"admin"}),
+    ),
+    (
+        r"interop/^exports/(?P<job_uuid>[0-9a-f-]{36})/(?P<name>[A-Z][A-Za-z]{1,40}\.ndjson)$",
+        "export_download",
+    ): (
+        # the job has not run: its requester is told there is no such file
+        "get",
+        lambda c: f"/interop/exports/{_job(c).uuid}/Patient.ndjson",
+        None,
+        page((), hidden={"director_a", "admin"}),
+    ),
+    ("interop/import/", "import"): (
+        "get",
+        lambda c: "/interop/import/",
+        None,
+        page({"director_a", "intake"}),
+    ),
     ("fhir/R4/metadata", "metadata"): (
         "get",
         lambda c: "/fhir/R4/metadata",

@@ -37,15 +37,21 @@ def _type(e) -> dict:
     return {"system": DCM, "code": "110110", "display": "Patient Record"}
 
 
-def audit_event_resource(e, *, actor_uuid=None, patient_uuids=()) -> dict:
+def audit_event_resource(e, *, actor_uuid=None, patient_uuids=(), literal: bool = True) -> dict:
     """`patient_uuids`: the public ids of the patient the event is about and of
-    those a list showed (AuditSubject)."""
+    those a list showed (AuditSubject). With `literal` off, patients are named
+    by identifier rather than by reference (an export that does not hold them)."""
     who = {"display": e.actor_name or "anonymous"}
     if actor_uuid:
         who["identifier"] = {"system": RFC3986, "value": f"urn:uuid:{actor_uuid}"}
     entities = [
         {
-            "what": {"reference": f"Patient/{uid}"},
+            "what": {"reference": f"Patient/{uid}"}
+            if literal
+            else {
+                "identifier": {"system": RFC3986, "value": f"urn:uuid:{uid}"},
+                "display": "Patient",
+            },
             "type": {"system": ENTITY_TYPE, "code": "1", "display": "Person"},
             "role": {"system": OBJECT_ROLE, "code": "1", "display": "Patient"},
         }

@@ -1,0 +1,189 @@
+"""Bulk export: one NDJSON file per resource type for an organization, streamed.
+
+Patients are read in chunks of CHUNK by primary key (keyset paging), each
+chunk's records loaded in a fixed number of queries and written out at once,
+so memory does not grow with the organization. Staff are paged the same way.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from openiop.accounts.models import Membership, StaffCredential, User
+from openiop.audit.models import Action, AuditEvent
+from openiop.audit.services import audit_record
+from openiop.interop.fhir.bundle import dumps
+from openiop.interop.fhir.practitioner import practitioner_resource
+from openiop.interop.fhir.record import (
+    DIRECTORY_TYPES,
+    TYPES,
+    directory_resources,
+    patient_resources,
+)
+from openiop.interop.selectors import FULL, Scope, load_records
+from openiop.organizations.models import Program, Site, Track
+from openiop.patients.models import Patient
+
+CHUNK = 500
+AUDIT_CHUNK = 2000
+
+
+@dataclass
+class BulkResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    patients: int = 0
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def resources(self) -> int:
+        return sum(self.counts.values())
+
+
+class _Writer:
+    """One open file per resource type, created on first use."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.files: dict = {}
+        self.counts: dict[str, int] = {}
+
+    def write(self, resource: dict) -> None:
+        rtype = resource["resourceType"]
+        f = self.files.get(rtype)
+        if f is None:
+            f = open(self.out_dir / f"{rtype}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
+            self.files[rtype] = f
+        f.write(dumps(resource))
+        f.write("\n")
+        self.counts[rtype] = self.counts.get(rtype, 0) + 1
+
+    def close(self) -> list[str]:
+        for f in self.files.values():
+            f.close()
+        return sorted(f"{t}.ndjson" for t in self.files)
+
+
+def patients_of(organization, actor=None):
+    qs = Patient.objects.filter(organization=organization)
+    if actor is not None:
+        qs = qs & Patient.objects.visible_to(actor, "view")
+    return qs
+
+
+def staff_scope(actor, organization) -> Scope:
+    """What a staff member's export holds: what their roles let them read."""
+    if actor is None:
+        return FULL
+    from openiop.interop.access import Reader
+
+    patient = Patient(organization=organization)
+    scope, _consent = Reader(user=actor).scope_for_patient(patient)
+    return scope
+
+
+def _staff_users(organization):
+    member = Exists(Membership.objects.filter(user=OuterRef("pk"), organization=organization))
+    return User.objects.filter(member).order_by("pk")
+
+
+def bulk_export(
+    *,
+    organization,
+    out_dir: Path,
+    actor=None,
+    include_audit: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    chunk: int = CHUNK,
+) -> BulkResult:
+    """Write `out_dir/<ResourceType>.ndjson` for the organization (for `actor`,
+    only what they may see; without one, everything: the command line)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*.ndjson"):
+        os.remove(stale)
+    scope = staff_scope(actor, organization)
+    patients = patients_of(organization, actor)
+    total = patients.count()
+    today = timezone.localdate()
+    writer = _Writer(out_dir)
+    done = 0
+    exported_ids: list[int] = []
+    try:
+        _write_directory(writer, organization, actor)
+        last = 0
+        while True:
+            batch = list(
+                patients.filter(pk__gt=last).select_related("organization").order_by("pk")[:chunk]
+            )
+            if not batch:
+                break
+            last = batch[-1].pk
+            for record in load_records(batch, scope=scope):
+                by_type = patient_resources(record, today=today)
+                for rtype in TYPES:
+                    for resource in by_type.get(rtype, ()):
+                        writer.write(resource)
+            exported_ids += [p.pk for p in batch]
+            done += len(batch)
+            if progress:
+                progress(done, total, sum(writer.counts.values()))
+        if include_audit:
+            _write_audit(writer, organization, literal=actor is None)
+    finally:
+        files = writer.close()
+    audit_record(
+        actor=actor,
+        action=Action.EXECUTE,
+        event="fhir.bulk_export",
+        organization_id=organization.pk,
+        patient_ids=exported_ids,
+        detail={"counts": writer.counts, "audit_included": include_audit},
+        actor_name=None if actor else "openiop export-fhir",
+    )
+    return BulkResult(counts=dict(writer.counts), patients=done, files=files)
+
+
+def _write_directory(writer: _Writer, organization, actor) -> None:
+    sites = Site.objects.filter(organization=organization).order_by("pk")
+    programs = Program.objects.filter(organization=organization).select_related("site")
+    if actor is not None:
+        sites = sites & Site.objects.visible_to(actor, "view")
+        programs = programs & Program.objects.visible_to(actor, "view")
+    programs = list(programs.order_by("pk"))
+    tracks = Track.objects.filter(program__in=programs).order_by("pk")
+    directory = directory_resources(organization, sites=sites, programs=programs, tracks=tracks)
+    for rtype in DIRECTORY_TYPES:
+        for resource in directory[rtype]:
+            writer.write(resource)
+    users = _staff_users(organization)
+    last = 0
+    while True:
+        batch = list(users.filter(pk__gt=last)[:CHUNK])
+        if not batch:
+            break
+        last = batch[-1].pk
+        creds: dict[int, list] = {}
+        for c in StaffCredential.objects.filter(user__in=batch, organization=organization).order_by(
+            "expires_on", "pk"
+        ):
+            creds.setdefault(c.user_id, []).append(c)
+        for u in batch:
+            writer.write(practitioner_resource(u, creds.get(u.pk, [])))
+
+
+def _write_audit(writer: _Writer, organization, *, literal: bool) -> None:
+    from openiop.interop.directory import _audit_rows
+
+    events = AuditEvent.objects.filter(organization_id=organization.pk).select_related("actor")
+    last = 0
+    while True:
+        batch = list(events.filter(pk__gt=last).order_by("pk")[:AUDIT_CHUNK])
+        if not batch:
+            break
+        last = batch[-1].pk
+        for resource in _audit_rows(batch, literal=literal):
+            writer.write(resource)
