@@ -22,6 +22,10 @@ def dashboard_for(user) -> dict:
         ctx["caseload"] = list(mine[:10])
         shown_patients += [ep.patient_id for ep in ctx["caseload"]]
         ctx["sections"].add("caseload")
+    if can(user, "plan.review"):
+        from openiop.care.plans.selectors import dashboard_reviews
+
+        dashboard_reviews(user, ctx, today)
     if can(user, "census.view") or can(user, "program.manage"):
         ctx["census"] = census_summary(actor=user, today=today)
         ctx["sections"].add("census")

@@ -186,3 +186,12 @@ def reviews_of(plan) -> list[PlanReview]:
 
 def pending_version(plan) -> PlanVersion | None:
     return plan.versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.AWAITING]).first()
+
+
+def dashboard_reviews(user, ctx: dict, today: dt.date) -> None:
+    """Counts for the dashboard's plan-review card (no patient is named)."""
+    lists = reviews_due(actor=user, clinician=user, today=today)
+    ctx["reviews_overdue"] = lists["overdue"].count()
+    ctx["reviews_week"] = lists["week"].count()
+    ctx["plans_unsigned"] = lists["unsigned"].count()
+    ctx["sections"].add("reviews")
