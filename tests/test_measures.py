@@ -9,6 +9,7 @@ from django.utils import timezone
 from openiop.audit.models import AuditEvent
 from openiop.core.errors import ApplicationError, Conflict, PermissionDenied
 from openiop.measures import services
+from openiop.measures.instruments import ensure_shipped
 from openiop.measures.models import (
     AlertKind,
     AlertStatus,
@@ -31,6 +32,7 @@ TODAY = timezone.localdate()
 
 
 def shipped(code):
+    ensure_shipped()
     return Instrument.objects.get(organization__isnull=True, code=code)
 
 

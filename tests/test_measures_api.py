@@ -6,9 +6,15 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from openiop.measures.instruments import ensure_shipped
 from openiop.measures.models import Response, SafetyAlert
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def instruments(db):
+    ensure_shipped()
 
 
 def post(client, url, body):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from openiop.audit.models import AuditEvent
 from openiop.measures import services
+from openiop.measures.instruments import ensure_shipped
 from openiop.measures.models import (
     CheckIn,
     DrugTest,
@@ -27,6 +28,7 @@ TODAY = timezone.localdate()
 
 
 def shipped(code):
+    ensure_shipped()
     return Instrument.objects.get(organization__isnull=True, code=code)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from openiop.core.errors import ApplicationError, PermissionDenied
 from openiop.measures import services as measures
+from openiop.measures.instruments import ensure_shipped
 from openiop.measures.models import Instrument
 from openiop.outcomes import selectors, services
 from openiop.outcomes.models import PublishedOutcome
@@ -34,6 +35,7 @@ def discharged(cast, days: int, reason: str, ended_ago: int = 5):
 
 
 def phq9_at(cast, episode, day, total):
+    ensure_shipped()
     answers = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0]
     measures.response_record(
         actor=cast.director_a,

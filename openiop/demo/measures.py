@@ -12,6 +12,7 @@ import random
 from openiop.accounts.models import Membership, User
 from openiop.care.models import Episode, EpisodeStatus
 from openiop.measures import services
+from openiop.measures.instruments import ensure_shipped
 from openiop.measures.models import AlertStatus, Instrument, LinkPurpose, SafetyAlert
 
 # program name -> (instrument code, at admission, every N weeks, at discharge)
@@ -43,6 +44,7 @@ def spread(rng: random.Random, total: int, n: int, top: int) -> list[int]:
 
 def build_measures_history(org, *, seed: int, today: dt.date) -> None:
     rng = random.Random(seed + 5)
+    ensure_shipped()
     shipped = {i.code: i for i in Instrument.objects.filter(organization__isnull=True)}
     programs = {p.name: p for p in org.programs.all()}
     admin = User.objects.get(

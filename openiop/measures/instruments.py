@@ -313,3 +313,12 @@ def sync_shipped(instrument_model) -> int:
             row.save()
             changed += 1
     return changed
+
+
+def ensure_shipped() -> None:
+    """Load the shipped instruments if they are missing (a database flushed by
+    a transactional test, or one built without migrations)."""
+    from openiop.measures.models import Instrument
+
+    if Instrument.objects.filter(organization__isnull=True).count() < len(SHIPPED_CODES):
+        sync_shipped(Instrument)

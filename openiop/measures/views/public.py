@@ -21,7 +21,6 @@ from openiop.measures.views.common import apply_answer_errors
 
 def _private(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
