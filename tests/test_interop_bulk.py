@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from openiop.interop.models import ExportJob
 from openiop.interop.services.bulk import bulk_export
 from tests.fhir_helpers import dangling, validate
-from tests.interop_helpers import consent_for, full_record, recipient
+from tests.interop_helpers import consent_for, full_record, recipient, scores
 
 
 def read_export(out) -> list[dict]:
@@ -27,6 +27,7 @@ def read_export(out) -> list[dict]:
 
 def test_every_exported_resource_validates_and_references_resolve(cast, tmp_path):
     full_record(cast)
+    scores(cast)
     consent_for(cast, recipient(cast))
     result = bulk_export(organization=cast.org, out_dir=tmp_path, include_audit=True)
     resources = read_export(tmp_path)
@@ -34,7 +35,15 @@ def test_every_exported_resource_validates_and_references_resolve(cast, tmp_path
     for r in resources:
         validate(r)
     assert dangling(resources) == set()
-    assert {"Patient", "Condition", "Goal", "Consent", "AuditEvent"} <= set(result.counts)
+    assert {
+        "Patient",
+        "Condition",
+        "Goal",
+        "Consent",
+        "QuestionnaireResponse",
+        "Observation",
+        "AuditEvent",
+    } <= set(result.counts)
     assert result.counts["Patient"] == 2
 
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from openiop.interop.services.bundle import patient_export
 from tests.fhir_helpers import bundle_resources, dangling, validate
-from tests.interop_helpers import consent_for, full_record, recipient
+from tests.interop_helpers import consent_for, full_record, recipient, scores
 
 
 def test_a_patient_bundle_validates_and_its_references_resolve(cast):
@@ -83,6 +83,8 @@ def test_the_bundle_costs_the_same_queries_for_a_bigger_record(cast):
 
     diagnosis_add(actor=cast.clinician_a, episode=cast.episode_a, code="F41.1")
     diagnosis_add(actor=cast.clinician_a, episode=cast.episode_a, code="F33.1")
+    scores(cast)
+    scores(cast)
     with CaptureQueriesContext(connection) as big:
         patient_export(patient=patient)
     assert len(big.captured_queries) == len(small.captured_queries)

@@ -5,3 +5,11 @@ class InteropConfig(AppConfig):
     name = "openiop.interop"
     label = "interop"
     verbose_name = "FHIR exchange"
+
+    def ready(self):
+        from django.apps import apps
+
+        if apps.is_installed("openiop.measures"):
+            from openiop.interop import measures_bridge
+
+            measures_bridge.register()

@@ -1,0 +1,69 @@
+"""QuestionnaireResponse <- measures.Response (the answers, item by item)."""
+
+from openiop.interop.fhir.common import (
+    EXT,
+    OPENIOP,
+    drop_empty,
+    instant,
+    ref,
+    uuid_identifier,
+    with_meta,
+)
+
+EPISODE_EXT = f"{EXT}/episode-of-care"
+LOINC_PANEL_EXT = f"{EXT}/loinc-panel"
+
+
+def questionnaire_url(definition: dict) -> str:
+    """The canonical of the instrument: ours, versioned (the LOINC panel travels too)."""
+    return f"{OPENIOP}/Questionnaire/{definition['code']}|{definition.get('version', 1)}"
+
+
+def _options(definition: dict, item: dict) -> dict:
+    options = item.get("options")
+    if isinstance(options, str):
+        options = (definition.get("option_sets") or {}).get(options, [])
+    return {str(o["value"]): o.get("label", "") for o in options or []}
+
+
+def questionnaire_response_resource(r, definition: dict, patient, *, part2: bool = False) -> dict:
+    items = []
+    for item in definition.get("items", []):
+        value = (r.answers or {}).get(item["id"])
+        entry = {"linkId": item["id"], "text": item.get("text")}
+        if value is not None:
+            label = _options(definition, item).get(str(value))
+            if isinstance(value, bool):
+                entry["answer"] = [{"valueBoolean": value}]
+            elif isinstance(value, int):
+                entry["answer"] = [
+                    {"valueCoding": {"code": str(value), "display": label}}
+                    if label
+                    else {"valueInteger": value}
+                ]
+            else:
+                entry["answer"] = [{"valueString": str(value)}]
+        items.append(entry)
+    extensions = []
+    panel = (definition.get("loinc") or {}).get("panel")
+    if panel:
+        extensions.append(
+            {"url": LOINC_PANEL_EXT, "valueCoding": {"system": "http://loinc.org", "code": panel}}
+        )
+    if r.episode_id:
+        extensions.append(
+            {"url": EPISODE_EXT, "valueReference": ref("EpisodeOfCare", r.episode.uuid)}
+        )
+    resource = {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(r.uuid),
+        "extension": extensions,
+        "identifier": uuid_identifier(r.uuid),
+        "questionnaire": questionnaire_url(definition),
+        "status": "entered-in-error" if r.status == "entered_in_error" else "completed",
+        "subject": ref("Patient", patient.uuid),
+        "authored": instant(r.administered_at),
+        "source": ref("Patient", patient.uuid) if r.source == "patient_link" else None,
+        "item": items,
+    }
+    return with_meta(drop_empty(resource), part2=part2, updated=r.updated_at)
