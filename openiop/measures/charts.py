@@ -14,6 +14,31 @@ PAD = 10  # keep the first and last point off the plot's edge
 # light fills from "none" to "severe"; dark enough to tell apart when printed
 FILLS = ["#e3f1e7", "#eef3d8", "#fdf0cf", "#fbdfc8", "#f7d2cf"]
 MAX_POINTS = 60
+PLOT = {
+    "x": LEFT,
+    "y": TOP,
+    "w": PLOT_W,
+    "h": PLOT_H,
+    "right": LEFT + PLOT_W,
+    "tick_x": LEFT - 6,
+}
+
+
+def _text(obj):
+    """Numbers as short strings, so the template writes them as they are:
+    Django would localize every int and float (slow, and not SVG syntax in
+    every locale)."""
+    if isinstance(obj, bool) or obj is None:
+        return obj
+    if isinstance(obj, float):
+        return f"{obj:.1f}".rstrip("0").rstrip(".")
+    if isinstance(obj, int):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: _text(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_text(v) for v in obj]
+    return obj
 
 
 def _x_of(days: list[dt.date]):
@@ -109,22 +134,24 @@ def series_chart(
     summary += f", first {first['value']}, latest {last['value']}"
     if points[-1].get("label"):
         summary += f" ({points[-1]['label']})"
-    return {
-        "title": title,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "plot": {"x": LEFT, "y": TOP, "w": PLOT_W, "h": PLOT_H, "right": LEFT + PLOT_W},
-        "band_x": LEFT + PLOT_W + 8,
-        "bands": rects,
-        "y_ticks": [{"y": y(v), "label_y": round(y(v) + 4, 1), "value": v} for v in ticks],
-        "x_ticks": _x_ticks(days, x),
-        "x_label_y": HEIGHT - 12,
-        "points": drawn,
-        "path": " ".join(f"{p['x']},{p['y']}" for p in drawn),
-        "show_values": len(drawn) <= 16,
-        "cutoff": line,
-        "summary": summary + ".",
-    }
+    return _text(
+        {
+            "title": title,
+            "width": WIDTH,
+            "height": HEIGHT,
+            "plot": PLOT,
+            "band_x": LEFT + PLOT_W + 8,
+            "bands": rects,
+            "y_ticks": [{"y": y(v), "label_y": round(y(v) + 4, 1), "value": v} for v in ticks],
+            "x_ticks": _x_ticks(days, x),
+            "x_label_y": HEIGHT - 12,
+            "points": drawn,
+            "path": " ".join(f"{p['x']},{p['y']}" for p in drawn),
+            "show_values": len(drawn) <= 16,
+            "cutoff": line,
+            "summary": summary + ".",
+        }
+    )
 
 
 def response_charts(instrument, responses, sex: str | None = None) -> list[dict]:
@@ -194,22 +221,33 @@ def checkin_chart(checkins) -> dict | None:
     x, y = _x_of(days), _y_of(0, 10)
     mood = [{"x": x(c.day), "y": y(c.mood), "value": c.mood, "day": c.day} for c in checkins]
     cravings = [
-        {"x": x(c.day), "y": y(c.cravings), "value": c.cravings, "day": c.day} for c in checkins
+        {
+            "x": x(c.day),
+            "y": y(c.cravings),
+            "rx": x(c.day) - 3,
+            "ry": y(c.cravings) - 3,
+            "value": c.cravings,
+            "day": c.day,
+        }
+        for c in checkins
     ]
-    return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "plot": {"x": LEFT, "y": TOP, "w": PLOT_W, "h": PLOT_H, "right": LEFT + PLOT_W},
-        "legend_x": LEFT + PLOT_W + 12,
-        "mood": mood,
-        "cravings": cravings,
-        "mood_path": " ".join(f"{p['x']},{p['y']}" for p in mood),
-        "cravings_path": " ".join(f"{p['x']},{p['y']}" for p in cravings),
-        "y_ticks": [{"y": y(v), "label_y": round(y(v) + 4, 1), "value": v} for v in (0, 5, 10)],
-        "x_ticks": _x_ticks(days, x),
-        "x_label_y": HEIGHT - 12,
-        "summary": (
-            f"Daily check-ins from {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}: "
-            f"latest mood {checkins[-1].mood} of 10, cravings {checkins[-1].cravings} of 10."
-        ),
-    }
+    legend = LEFT + PLOT_W + 12
+    return _text(
+        {
+            "width": WIDTH,
+            "height": HEIGHT,
+            "plot": PLOT,
+            "legend": {"x1": legend, "x2": legend + 26, "text_x": legend + 32},
+            "mood": mood,
+            "cravings": cravings,
+            "mood_path": " ".join(f"{p['x']},{p['y']}" for p in mood),
+            "cravings_path": " ".join(f"{p['x']},{p['y']}" for p in cravings),
+            "y_ticks": [{"y": y(v), "label_y": round(y(v) + 4, 1), "value": v} for v in (0, 5, 10)],
+            "x_ticks": _x_ticks(days, x),
+            "x_label_y": HEIGHT - 12,
+            "summary": (
+                f"Daily check-ins from {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}: "
+                f"latest mood {checkins[-1].mood} of 10, cravings {checkins[-1].cravings} of 10."
+            ),
+        }
+    )

@@ -17,6 +17,7 @@ from openiop.measures.models import (
     CheckIn,
     DrugTest,
     DrugTestResult,
+    Instrument,
     PatientLink,
     RecordStatus,
     RecoveryStart,
@@ -30,32 +31,38 @@ CHECKIN_DAYS = 60
 
 
 def visible_patient(actor, patient_uuid) -> Patient:
-    patient = (
-        Patient.objects.visible_to(actor, "view")
-        .filter(uuid=patient_uuid)
-        .select_related("organization")
-        .first()
-    )
+    patient = Patient.objects.visible_to(actor, "view").filter(uuid=patient_uuid).first()
     if patient is None:
         raise Http404("No such patient, or not one you may see.")
     return patient
 
 
 def responses_for(*, actor, patient):
-    return (
-        Response.objects.visible_to(actor, "view")
-        .filter(patient=patient, status=RecordStatus.FINAL)
-        .select_related("instrument")
+    """A patient's final responses. Their instruments are not joined: each row
+    would decode the instrument's whole definition; see `with_instruments`."""
+    return Response.objects.visible_to(actor, "view").filter(
+        patient=patient, status=RecordStatus.FINAL
     )
+
+
+def with_instruments(responses):
+    """Attach each response's instrument, loading each instrument once."""
+    responses = list(responses)
+    found = Instrument.objects.in_bulk({r.instrument_id for r in responses})
+    for r in responses:
+        r.instrument = found[r.instrument_id]
+    return responses
 
 
 def trends(*, actor, patient) -> list[dict]:
     """Per instrument (most recent first): its charts, latest response, count."""
     grouped: OrderedDict = OrderedDict()
-    rows = responses_for(actor=actor, patient=patient).order_by(
-        "administered_on", "administered_at", "id"
+    rows = (
+        responses_for(actor=actor, patient=patient)
+        .defer("answers")
+        .order_by("administered_on", "administered_at", "id")
     )
-    for r in rows:
+    for r in with_instruments(rows):
         grouped.setdefault(r.instrument_id, []).append(r)
     out = []
     for rs in grouped.values():
@@ -83,7 +90,8 @@ def patient_measures(*, actor, patient, today: dt.date | None = None) -> dict:
         ctx["links"] = list(
             PatientLink.objects.visible_to(actor, "view")
             .filter(patient=patient)
-            .select_related("instrument", "created_by")[:8]
+            .select_related("instrument", "created_by")
+            .defer("instrument__definition")[:8]
         )
         ctx["due"] = measures_due(
             actor=actor,
@@ -118,7 +126,7 @@ def patient_measures(*, actor, patient, today: dt.date | None = None) -> dict:
         ctx["alerts"] = list(
             SafetyAlert.objects.visible_to(actor, "view")
             .filter(patient=patient)
-            .select_related("response__instrument", "acknowledged_by")
+            .select_related("acknowledged_by")
             .order_by("-status", "-created_at")[:10]
         )
     return ctx
@@ -142,11 +150,14 @@ def chart_summary(*, actor, patient) -> dict:
     ctx: dict = {"patient": patient}
     if can(actor, "measure.view"):
         latest: OrderedDict = OrderedDict()
-        for r in responses_for(actor=actor, patient=patient).order_by(
-            "-administered_on", "-administered_at", "-id"
-        )[:60]:
+        recent = (
+            responses_for(actor=actor, patient=patient)
+            .defer("answers")
+            .order_by("-administered_on", "-administered_at", "-id")[:60]
+        )
+        for r in recent:
             latest.setdefault(r.instrument_id, r)
-        ctx["latest"] = list(latest.values())[:6]
+        ctx["latest"] = with_instruments(list(latest.values())[:6])
     if can(actor, "drug_test.view"):
         tests = DrugTest.objects.visible_to(actor, "view").filter(
             patient=patient, record_status=RecordStatus.FINAL
@@ -162,9 +173,9 @@ def chart_summary(*, actor, patient) -> dict:
             ctx["recovery_days"] = (timezone.localdate() - ctx["recovery"].started_on).days
     if can(actor, "alert.view"):
         ctx["open_alerts"] = list(
-            SafetyAlert.objects.visible_to(actor, "view")
-            .filter(patient=patient, status=AlertStatus.OPEN)
-            .select_related("response__instrument")[:5]
+            SafetyAlert.objects.visible_to(actor, "view").filter(
+                patient=patient, status=AlertStatus.OPEN
+            )[:5]
         )
     if can(actor, "checkin.view"):
         ctx["last_checkin"] = (
@@ -185,18 +196,14 @@ def dashboard_alerts(*, user, limit: int = 10) -> tuple[list[SafetyAlert], int]:
     qs = _for_user(
         SafetyAlert.objects.visible_to(user, "view").filter(status=AlertStatus.OPEN), user
     )
-    alerts = list(
-        qs.select_related("patient", "program", "response__instrument").order_by("created_at")[
-            :limit
-        ]
-    )
+    alerts = list(qs.select_related("patient", "program").order_by("created_at")[:limit])
     count = len(alerts) if len(alerts) < limit else qs.count()
     return alerts, count
 
 
 def alert_list(*, actor, status: str = "open", mine: bool = False):
     qs = SafetyAlert.objects.visible_to(actor, "view").select_related(
-        "patient", "program", "response__instrument", "acknowledged_by"
+        "patient", "program", "acknowledged_by"
     )
     if status in AlertStatus.values:
         qs = qs.filter(status=status)

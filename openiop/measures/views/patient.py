@@ -41,13 +41,14 @@ def patient_measures(request, patient_uuid):
     ctx = selectors.patient_measures(actor=request.user, patient=patient)
     ctx["responses"] = paginate(
         request,
-        selectors.responses_for(actor=request.user, patient=patient).order_by(
-            "-administered_on", "-administered_at", "-id"
-        ),
+        selectors.responses_for(actor=request.user, patient=patient)
+        .defer("answers")
+        .order_by("-administered_on", "-administered_at", "-id"),
     )
+    ctx["responses"].object_list = selectors.with_instruments(ctx["responses"].object_list)
     ctx["can_record"] = can(request.user, "measure.record")
     ctx["can_test"] = can(request.user, "drug_test.record")
-    ctx["instruments"] = list(_instruments_for(request.user, patient))
+    ctx["instruments"] = list(_instruments_for(request.user, patient).defer("definition"))
     audit_read(actor=request.user, event="measure.patient_view", obj=patient, patient=patient)
     return render(request, "measures/patient.html", ctx)
 

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("target", choices=["pages"], help="what to benchmark")
+        parser.add_argument("target", choices=["pages", "outcomes"], help="what to benchmark")
         parser.add_argument(
             "--requests",
             type=int,
@@ -28,5 +28,9 @@ class Command(BaseCommand):
                 "The number of requests must be between 1 and 100,000.", returncode=2
             )
         require_migrated()
+        if target == "outcomes":
+            from openiop.outcomes.bench import run_command as bench_outcomes
+
+            return bench_outcomes(self, requests=requests)
         result = bench_pages(requests=requests, log=lambda msg: self.stderr.write(msg))
         self.stdout.write(json.dumps(result, indent=2))
