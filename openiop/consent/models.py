@@ -197,6 +197,9 @@ class Part2Consent(BaseModel):
     def category_labels(self) -> list[str]:
         return [Information(c).label for c in self.categories if c in Information.values]
 
+    def short_labels(self) -> list[str]:
+        return [SHORT_LABELS.get(c, c) for c in self.categories]
+
     def covers(self, categories) -> bool:
         return set(categories) <= set(self.categories)
 

@@ -76,10 +76,16 @@ def release_records(*, actor, patient, consent, recipient, categories, output: s
         recipient=recipient,
         categories=categories,
         channel=Channel.PRINT,
-        description="Printed record: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n),
+        description="Printed record: " + ", ".join(_plural(n, k) for k, n in counts.items() if n),
         resource_count=1 + sum(counts.values()),
     )
     return Release(entry, consent, record=record, summaries=summaries)
+
+
+def _plural(n: int, noun: str) -> str:
+    if n == 1:
+        noun = {"episodes": "episode", "diagnoses": "diagnosis"}.get(noun, noun.removesuffix("s"))
+    return f"{n} {noun}"
 
 
 def _describe(counts: dict) -> str:

@@ -138,9 +138,8 @@ def map_observation(resource: dict, plan, about_patient) -> bool:
     categories = {
         c.get("code") for cat in resource.get("category") or [] for c in cat.get("coding") or []
     }
-    if "survey" in categories and resource.get("derivedFrom"):
-        return True  # the score is recomputed from its QuestionnaireResponse
-    return False
+    # a survey score is computed again from its QuestionnaireResponse
+    return "survey" in categories and bool(resource.get("derivedFrom"))
 
 
 def run_scores(actor, episode, plan, created: dict) -> list[str]:

@@ -65,24 +65,52 @@ class PatientRecord:
         return next((e for e in self.episodes if e.pk == episode_id), None)
 
 
+def _attach_places(episodes: list, cache: dict) -> None:
+    """Give each episode its organization, program (with site), track and clinician
+    from `cache`, loading the missing ones in one query per kind."""
+    from openiop.accounts.models import User
+    from openiop.organizations.models import Organization, Program, Track
+
+    kinds = (
+        ("organization", Organization.objects.all()),
+        ("program", Program.objects.select_related("site")),
+        ("track", Track.objects.all()),
+        ("primary_clinician", User.objects.all()),
+    )
+    for name, qs in kinds:
+        known = cache.setdefault(name, {})
+        wanted = {getattr(ep, f"{name}_id") for ep in episodes} - set(known) - {None}
+        if wanted:
+            known.update(qs.in_bulk(list(wanted)))
+        for ep in episodes:
+            key = getattr(ep, f"{name}_id")
+            if key is not None:
+                setattr(ep, name, known[key])
+
+
 def _plan_version(plan, drafts: dict) -> PlanVersion | None:
     return plan.current or drafts.get(plan.pk)
 
 
-def load_records(patients, *, scope: Scope = FULL) -> list[PatientRecord]:
-    """The records of these patients (already loaded with their organization)."""
+def load_records(
+    patients, *, scope: Scope = FULL, cache: dict | None = None
+) -> list[PatientRecord]:
+    """The records of these patients (already loaded with their organization).
+
+    Programs, tracks, sites and clinicians are shared by many episodes: they are
+    loaded once each (and kept in `cache` across the chunks of a bulk export)."""
     patients = list(patients)
     if not patients:
         return []
     ids = [p.pk for p in patients]
     records = {p.pk: PatientRecord(patient=p, scope=scope) for p in patients}
-    episodes = Episode.objects.filter(patient_id__in=ids).select_related(
-        "organization", "program__site", "track", "primary_clinician"
-    )
+    episodes = Episode.objects.filter(patient_id__in=ids)
     if scope.program_ids is not None:
         episodes = episodes.filter(program_id__in=scope.program_ids)
+    episodes = list(episodes.order_by("admitted_on", "id"))
+    _attach_places(episodes, cache if cache is not None else {})
     by_id = {}
-    for ep in episodes.order_by("admitted_on", "id"):
+    for ep in episodes:
         records[ep.patient_id].episodes.append(ep)
         by_id[ep.pk] = ep
     for s in SupportPerson.objects.filter(patient_id__in=ids).order_by("id"):

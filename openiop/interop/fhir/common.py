@@ -132,16 +132,33 @@ def telecom(phone: str = "", email: str = "", use: str | None = None) -> list[di
     return out
 
 
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def drop_empty(resource: dict) -> dict:
     """FHIR forbids empty elements: drop None, "", [] and {} (recursively)."""
     out = {}
     for key, value in resource.items():
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is dict:
             value = drop_empty(value)
-        elif isinstance(value, list):
-            value = [drop_empty(v) if isinstance(v, dict) else v for v in value]
-            value = [v for v in value if v not in (None, "", {}, [])]
-        if value in (None, "", {}, []):
+            if not value:
+                continue
+        elif kind is list:
+            items = []
+            for item in value:
+                if type(item) is dict:
+                    item = drop_empty(item)
+                    if not item:
+                        continue
+                elif item is None or item == "":
+                    continue
+                items.append(item)
+            if not items:
+                continue
+            value = items
+        elif value is None or value == "":
             continue
         out[key] = value
     return out

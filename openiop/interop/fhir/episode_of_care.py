@@ -1,5 +1,6 @@
 """EpisodeOfCare <- care.Episode (one admission to a program, to its discharge)."""
 
+from openiop.care.models import AdmissionType, DischargeReason, ReferralSource
 from openiop.interop.fhir.common import (
     CS,
     EXT,
@@ -10,6 +11,11 @@ from openiop.interop.fhir.common import (
     with_meta,
 )
 from openiop.organizations.levels import LEVELS
+
+# labels by value, without Django's per-call get_FOO_display work (a bulk export calls it often)
+ADMISSION_LABELS = dict(AdmissionType.choices)
+REFERRAL_LABELS = dict(ReferralSource.choices)
+DISCHARGE_LABELS = dict(DischargeReason.choices)
 
 STATUS = {"active": "active", "discharged": "finished", "entered_in_error": "entered-in-error"}
 ADMISSION_TYPE = f"{CS}/admission-type"
@@ -45,11 +51,19 @@ def episode_resource(ep, patient, *, part2: bool = False) -> dict:
             }
         )
     extensions.append(
-        _code_ext(ADMISSION_EXT, ADMISSION_TYPE, ep.admission_type, ep.get_admission_type_display())
+        _code_ext(
+            ADMISSION_EXT,
+            ADMISSION_TYPE,
+            ep.admission_type,
+            ADMISSION_LABELS.get(ep.admission_type, ""),
+        )
     )
     extensions.append(
         _code_ext(
-            REFERRAL_EXT, REFERRAL_SOURCE, ep.referral_source, ep.get_referral_source_display()
+            REFERRAL_EXT,
+            REFERRAL_SOURCE,
+            ep.referral_source,
+            REFERRAL_LABELS.get(ep.referral_source, ""),
         )
     )
     if ep.discharge_reason:
@@ -58,7 +72,7 @@ def episode_resource(ep, patient, *, part2: bool = False) -> dict:
                 DISCHARGE_EXT,
                 DISCHARGE_REASON,
                 ep.discharge_reason,
-                ep.get_discharge_reason_display(),
+                DISCHARGE_LABELS.get(ep.discharge_reason, ""),
             )
         )
     clinician = ep.primary_clinician

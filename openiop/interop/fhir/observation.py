@@ -1,6 +1,7 @@
 """Observation (category survey) <- measures.Response: the total score, LOINC coded."""
 
-from openiop.interop.fhir.common import CS, drop_empty, instant, ref, with_meta
+from openiop.interop.fhir.common import CS, drop_empty, ref, with_meta
+from openiop.interop.fhir.questionnaire_response import when_given
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 BANDS = f"{CS}/score-band"
@@ -32,7 +33,7 @@ def observation_resource(r, definition: dict, patient, *, part2: bool = False) -
         "category": [{"coding": [{"system": CATEGORY, "code": "survey", "display": "Survey"}]}],
         "code": {"coding": codings, "text": f"{short} total score"},
         "subject": ref("Patient", patient.uuid),
-        "effectiveDateTime": instant(r.administered_at),
+        "effectiveDateTime": when_given(r),
         "valueInteger": r.total,
         "interpretation": interpretation,
         "referenceRange": [

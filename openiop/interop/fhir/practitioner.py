@@ -1,8 +1,10 @@
 """Practitioner <- accounts.User (staff) with their StaffCredential licences."""
 
+from openiop.accounts.models import LicenseType
 from openiop.interop.fhir.common import CS, OPENIOP, drop_empty, period, uuid_identifier
 
 LICENSE_TYPES = f"{CS}/license-type"
+LICENSE_LABELS = dict(LicenseType.choices)
 
 
 def license_system(state: str) -> str:
@@ -18,7 +20,7 @@ def practitioner_resource(user, credentials=()) -> dict:
                     {
                         "system": LICENSE_TYPES,
                         "code": c.license_type,
-                        "display": c.get_license_type_display(),
+                        "display": LICENSE_LABELS.get(c.license_type, c.license_type),
                     }
                 ],
                 "text": f"{c.license_type} ({c.state})",

@@ -14,6 +14,13 @@ EPISODE_EXT = f"{EXT}/episode-of-care"
 LOINC_PANEL_EXT = f"{EXT}/loinc-panel"
 
 
+def when_given(r) -> str:
+    """The moment it was given if that is on its day, else the day (a valid dateTime)."""
+    if r.administered_at and r.administered_at.date() == r.administered_on:
+        return instant(r.administered_at)
+    return r.administered_on.isoformat()
+
+
 def questionnaire_url(definition: dict) -> str:
     """The canonical of the instrument: ours, versioned (the LOINC panel travels too)."""
     return f"{OPENIOP}/Questionnaire/{definition['code']}|{definition.get('version', 1)}"
@@ -62,7 +69,7 @@ def questionnaire_response_resource(r, definition: dict, patient, *, part2: bool
         "questionnaire": questionnaire_url(definition),
         "status": "entered-in-error" if r.status == "entered_in_error" else "completed",
         "subject": ref("Patient", patient.uuid),
-        "authored": instant(r.administered_at),
+        "authored": when_given(r),
         "source": ref("Patient", patient.uuid) if r.source == "patient_link" else None,
         "item": items,
     }

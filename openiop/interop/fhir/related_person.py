@@ -11,6 +11,7 @@ from openiop.interop.fhir.common import (
     telecom,
     with_meta,
 )
+from openiop.patients.models import ContactRelationship
 
 # our relationship -> HL7 v3 RoleCode (personal relationship)
 ROLE = {
@@ -23,12 +24,13 @@ ROLE = {
     "other": ("ONESELF", None),
 }
 INVOLVEMENT_CONSENT = f"{EXT}/involvement-consent"
+RELATION_LABELS = dict(ContactRelationship.choices)
 
 
 def related_person_resource(s, patient, *, part2: bool = False) -> dict:
     code, display = ROLE.get(s.relationship, ("ONESELF", None))
     codings = [] if s.relationship == "other" else [coding(V3_ROLE_CODE, code, display)]
-    relationships = [{"coding": codings, "text": s.get_relationship_display()}]
+    relationships = [{"coding": codings, "text": RELATION_LABELS.get(s.relationship, "Other")}]
     if s.is_emergency_contact:
         relationships.append(
             {"coding": [coding(V2_0131, "C", "Emergency Contact")], "text": "Emergency contact"}

@@ -112,6 +112,7 @@ def bulk_export(
     writer = _Writer(out_dir)
     done = 0
     exported_ids: list[int] = []
+    cache: dict = {}
     try:
         _write_directory(writer, organization, actor)
         last = 0
@@ -122,7 +123,7 @@ def bulk_export(
             if not batch:
                 break
             last = batch[-1].pk
-            for record in load_records(batch, scope=scope):
+            for record in load_records(batch, scope=scope, cache=cache):
                 by_type = patient_resources(record, today=today)
                 for rtype in TYPES:
                     for resource in by_type.get(rtype, ()):

@@ -283,7 +283,12 @@ def import_plan(*, organization, data: dict) -> ImportPlan:
         elif rtype not in MAPPED | IGNORED:
             from openiop.interop import import_extensions
 
-            if not import_extensions.map_resource(r, plan, about_patient):
+            if rtype == "Consent":
+                plan.skipped.append(
+                    f"{_key(r)}: a consent is given to the discloser that holds it; ask the "
+                    "patient for their consent here."
+                )
+            elif not import_extensions.map_resource(r, plan, about_patient):
                 plan.skipped.append(f"{_key(r)}: {rtype} is not imported by OpenIOP.")
     if problems:
         raise ImportRefused(

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("target", choices=["pages", "outcomes"], help="what to benchmark")
+        parser.add_argument("target", choices=["pages", "outcomes", "fhir"], help="what to benchmark")
         parser.add_argument(
             "--requests",
             type=int,
@@ -32,5 +32,11 @@ class Command(BaseCommand):
             from openiop.outcomes.bench import run_command as bench_outcomes
 
             return bench_outcomes(self, requests=requests)
+        if target == "fhir":
+            from openiop.interop.bench import bench_fhir
+
+            result = bench_fhir(log=lambda msg: self.stderr.write(msg))
+            self.stdout.write(json.dumps(result, indent=2))
+            return
         result = bench_pages(requests=requests, log=lambda msg: self.stderr.write(msg))
         self.stdout.write(json.dumps(result, indent=2))
