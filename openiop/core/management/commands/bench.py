@@ -14,7 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("target", choices=["pages", "outcomes", "fhir"], help="what to benchmark")
+        parser.add_argument(
+            "target", choices=["pages", "outcomes", "fhir"], help="what to benchmark"
+        )
         parser.add_argument(
             "--requests",
             type=int,
