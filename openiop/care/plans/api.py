@@ -358,9 +358,7 @@ def list_reviews_due(
             )
     lists = reviews_due(actor=request.auth, clinician=who)
     today = lists["today"]
-    qs = (lists["overdue"] | lists["week"]).filter(
-        review_due_on__lte=today + dt.timedelta(days=within_days)
-    )
+    qs = lists["signed"].filter(review_due_on__lte=today + dt.timedelta(days=within_days))
     items, meta = page_of(qs, page, page_size)
     audit_read(
         actor=request.auth, event="plan.reviews_due", patient_ids=[p.patient_id for p in items]

@@ -3,7 +3,7 @@ busy ones run a fixed number of queries whatever the size of the plan."""
 
 import datetime as dt
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from openiop.care.models import Episode, EpisodeStatus
@@ -64,6 +64,32 @@ def version_content(version: PlanVersion, *, with_progress: bool = False) -> lis
     )
 
 
+def chart_content(version: PlanVersion) -> list[PlanProblem]:
+    """What the chart shows of a version: goals, objectives with their latest
+    progress, and the interventions' frequencies for the hours (4 queries)."""
+    last = ObjectiveProgress.objects.filter(objective_key=OuterRef("key")).order_by("-id")
+    objectives = (
+        PlanObjective.objects.only("goal_id", "statement", "status", "position")
+        .annotate(latest_status=Subquery(last.values("status")[:1]))
+        .prefetch_related(
+            Prefetch(
+                "interventions",
+                queryset=PlanIntervention.objects.only(
+                    "objective_id", "modality", "sessions", "period", "minutes", "position"
+                ),
+            )
+        )
+    )
+    goals = PlanGoal.objects.only("problem_id", "statement", "position").prefetch_related(
+        Prefetch("objectives", queryset=objectives)
+    )
+    return list(
+        version.problems.only("version_id", "position").prefetch_related(
+            Prefetch("goals", queryset=goals)
+        )
+    )
+
+
 def interventions_of(problems) -> list:
     return [
         iv
@@ -85,7 +111,7 @@ def chart_record(*, actor, patient) -> dict:
     episodes = list(
         Episode.objects.visible_to(actor, "view")
         .filter(patient=patient)
-        .select_related("program__site", "program__organization")
+        .select_related("program")
         .order_by("-admitted_on", "-id")
     )
     ids = [e.pk for e in episodes]
@@ -93,7 +119,7 @@ def chart_record(*, actor, patient) -> dict:
         p.episode_id: p
         for p in TreatmentPlan.objects.visible_to(actor, "view")
         .filter(episode_id__in=ids)
-        .select_related("current", "changed_by")
+        .select_related("current")
         .order_by("status", "-id")
     }
     assessments: dict[int, Assessment] = {}
@@ -119,7 +145,7 @@ def chart_record(*, actor, patient) -> dict:
     )
     content = []
     if open_plan is not None and open_plan.current_id:
-        content = version_content(open_plan.current, with_progress=True)
+        content = chart_content(open_plan.current)
     from openiop.care.plans.hours import hours_check
 
     for e in episodes:
@@ -151,21 +177,34 @@ def reviews_due(*, actor, clinician, today: dt.date | None = None) -> dict:
         .order_by("review_due_on", "episode__patient__legal_family_name", "id")
     )
     signed = mine.filter(current__isnull=False)
+    signed_open = TreatmentPlan.objects.filter(status=PlanStatus.OPEN, current__isnull=False)
     no_plan = (
         Episode.objects.visible_to(actor, "view")
         .filter(status=EpisodeStatus.ACTIVE, primary_clinician=clinician)
-        .exclude(Q(plans__status=PlanStatus.OPEN, plans__current__isnull=False))
+        .exclude(id__in=signed_open.values("episode_id"))
         .select_related("patient", "program")
         .order_by("admitted_on", "id")
     )
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     return {
         "overdue": signed.filter(review_due_on__lt=today),
-        "week": signed.filter(
-            review_due_on__gte=today, review_due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-        ),
+        "week": signed.filter(review_due_on__gte=today, review_due_on__lte=soon),
         "unsigned": no_plan,
         "today": today,
+        "soon": soon,
+        "signed": signed,
     }
+
+
+def reviews_due_counts(lists: dict) -> dict[str, int]:
+    """The three counts of `reviews_due`, in two queries."""
+    today, soon = lists["today"], lists["soon"]
+    counts = lists["signed"].aggregate(
+        overdue=Count("id", filter=Q(review_due_on__lt=today)),
+        week=Count("id", filter=Q(review_due_on__gte=today, review_due_on__lte=soon)),
+    )
+    counts["unsigned"] = lists["unsigned"].count()
+    return counts
 
 
 def plan_detail(*, actor, plan_uuid):
@@ -190,8 +229,8 @@ def pending_version(plan) -> PlanVersion | None:
 
 def dashboard_reviews(user, ctx: dict, today: dt.date) -> None:
     """Counts for the dashboard's plan-review card (no patient is named)."""
-    lists = reviews_due(actor=user, clinician=user, today=today)
-    ctx["reviews_overdue"] = lists["overdue"].count()
-    ctx["reviews_week"] = lists["week"].count()
-    ctx["plans_unsigned"] = lists["unsigned"].count()
+    counts = reviews_due_counts(reviews_due(actor=user, clinician=user, today=today))
+    ctx["reviews_overdue"] = counts["overdue"]
+    ctx["reviews_week"] = counts["week"]
+    ctx["plans_unsigned"] = counts["unsigned"]
     ctx["sections"].add("reviews")

@@ -1,6 +1,7 @@
 """Reviews due, the review form, and the relapse prevention plan."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -10,7 +11,7 @@ from openiop.audit.services import audit_read
 from openiop.care.plans import forms as f
 from openiop.care.plans.plan_models import RelapsePreventionPlan
 from openiop.care.plans.selectors import reviews_due as reviews_due_q
-from openiop.care.plans.selectors import version_content
+from openiop.care.plans.selectors import reviews_due_counts, version_content
 from openiop.care.plans.services.relapse import FIELDS as RELAPSE_FIELDS
 from openiop.care.plans.services.relapse import relapse_plan_save
 from openiop.care.plans.services.review import plan_review_record
@@ -18,7 +19,7 @@ from openiop.care.plans.views.common import episode_or_404, plan_or_404
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
-from openiop.core.pagination import paginate
+from openiop.core.pagination import PAGE_SIZE
 
 TABS = [
     ("overdue", "Overdue"),
@@ -34,6 +35,7 @@ def reviews_due(request):
         staff = (
             User.objects.visible_to(request.user, "view")
             .filter(is_active=True)
+            .only("uuid", "username", "display_name", "first_name", "last_name")
             .order_by("display_name")
         )
         wanted = request.GET.get("clinician")
@@ -41,8 +43,10 @@ def reviews_due(request):
             clinician = staff.filter(uuid=wanted).first() or request.user
     lists = reviews_due_q(actor=request.user, clinician=clinician)
     tab = request.GET.get("show") if request.GET.get("show") in dict(TABS) else "overdue"
-    page = paginate(request, lists[tab])
-    counts = {key: lists[key].count() for key, _ in TABS}
+    counts = reviews_due_counts(lists)
+    paginator = Paginator(lists[tab], PAGE_SIZE)
+    paginator.__dict__["count"] = counts[tab]  # known already: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     if tab == "unsigned":
         patient_ids = [e.patient_id for e in page.object_list]
     else:

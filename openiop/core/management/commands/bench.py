@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "target", choices=["pages", "outcomes", "fhir"], help="what to benchmark"
+            "target", choices=["pages", "outcomes", "fhir", "plans"], help="what to benchmark"
         )
         parser.add_argument(
             "--requests",
@@ -38,6 +38,12 @@ class Command(BaseCommand):
             from openiop.interop.bench import bench_fhir
 
             result = bench_fhir(log=lambda msg: self.stderr.write(msg))
+            self.stdout.write(json.dumps(result, indent=2))
+            return
+        if target == "plans":
+            from openiop.demo.plans_bench import bench_plans
+
+            result = bench_plans(requests=requests, log=lambda msg: self.stderr.write(msg))
             self.stdout.write(json.dumps(result, indent=2))
             return
         result = bench_pages(requests=requests, log=lambda msg: self.stderr.write(msg))
