@@ -1,0 +1,330 @@
+"""`solve(instance)`: the week, optimised, within a time limit, with progress.
+
+1. Validate, split into independent parts (sites that share no clinician),
+   and per part prune the search space (`space.py`), build a greedy schedule
+   (`greedy.py`) and the CP-SAT model with that schedule as its hint.
+   From here on a complete, checked week exists: the anytime answer.
+2. Stage "needs" (unmet prescribed minutes + minutes below the program
+   minimum), in two rounds over the parts so every part has a CP-SAT solution
+   and a bound early; the second round resumes from the first round's best
+   with its bound as a cut. Time goes to parts by model size.
+3. Stage "preferences": each part keeps its needs value and minimises
+   changes from last week, then preference misses, then peak caseload.
+4. Merge the parts, explain every unmet need.
+
+Progress (`Progress`: elapsed seconds, stage, objective, bound, all parts
+summed) goes to `SolveOptions.on_progress` each time a part improves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from ortools.sat.python import cp_model
+
+from openiop.scheduling.solver.cpsat import WeekModel
+from openiop.scheduling.solver.explain import explain
+from openiop.scheduling.solver.greedy import greedy_decisions, lp_rounding
+from openiop.scheduling.solver.model import Instance, InstanceError, Progress, Schedule, SolveResult
+from openiop.scheduling.solver.relax import relax
+from openiop.scheduling.solver.space import Space, build_space
+from openiop.scheduling.solver.validate import validate
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit_s: float = 10.0
+    num_workers: int = 2
+    step_min: int = 30  # appointment start grid, minutes
+    seed: int = 0
+    hint: bool = True
+    decompose: bool = True
+    needs_share: float = 0.7  # of the time left after building, for the needs stage
+    relaxation: bool = True  # LP bound and LP rounding before CP-SAT
+    on_progress: Callable[[Progress], None] | None = None
+    log: bool = False
+
+
+@dataclass
+class _Part:
+    instance: Instance
+    space: Space | None = None
+    model: WeekModel | None = None
+    decisions: tuple = ({}, [])
+    best: int = 0
+    bound: int = 0
+    proven: bool = False
+    size: int = 1
+    first_s: float | None = None
+    prefer: set = field(default_factory=set)
+    statuses: list[str] = field(default_factory=list)
+
+
+def split_by_site(inst: Instance) -> list[Instance]:
+    """Independent parts: sites linked by a clinician who works at both stay together."""
+    parent = {s.id: s.id for s in inst.sites}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in inst.clinicians:
+        ids = sorted(c.site_ids)
+        for other in ids[1:]:
+            parent[find(other)] = find(ids[0])
+    comps: dict[str, set[str]] = defaultdict(set)
+    for s in inst.sites:
+        comps[find(s.id)].add(s.id)
+    if len(comps) <= 1:
+        return [inst]
+    parts = []
+    for sites in sorted(comps.values(), key=sorted):
+        programs = {p.id for p in inst.programs if p.site_id in sites}
+        patients = tuple(p for p in inst.patients if p.program_id in programs)
+        pids = {p.id for p in patients}
+        parts.append(
+            replace(
+                inst,
+                sites=tuple(s for s in inst.sites if s.id in sites),
+                rooms=tuple(r for r in inst.rooms if r.site_id in sites),
+                clinicians=tuple(c for c in inst.clinicians if c.site_ids & sites),
+                programs=tuple(p for p in inst.programs if p.id in programs),
+                tracks=tuple(t for t in inst.tracks if t.program_id in programs),
+                offers=tuple(o for o in inst.offers if o.program_id in programs),
+                patients=patients,
+                previous=tuple(p for p in inst.previous if p.patient_id in pids),
+            )
+        )
+    return parts
+
+
+def needs_value(space: Space, groups: dict, chosen: list[int]) -> int:
+    """The needs objective of a set of decisions, computed directly (for the greedy hint)."""
+    minutes: dict[str, int] = defaultdict(int)
+    options = {g.offer_id: g for g in space.groups}
+    for gid, (_, _, members) in groups.items():
+        for pid in members:
+            minutes[pid] += options[gid].interval.minutes
+    for k in chosen:
+        c = space.candidates[k]
+        minutes[c.patient_id] += space.needs[c.need].minutes
+    total = 0
+    for p in space.instance.patients:
+        total += space.prescribed_minutes(p.id) - minutes[p.id]
+        total += max(0, space.min_minutes[p.id] - minutes[p.id])
+    return total
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    def __init__(self, run: _Run, part: _Part, stage: str) -> None:
+        super().__init__()
+        self.run, self.part, self.stage = run, part, stage
+
+    def on_solution_callback(self) -> None:
+        now = self.run.elapsed()
+        if self.stage == "needs":
+            if self.part.first_s is None:
+                self.part.first_s = now
+            self.part.best = min(self.part.best, round(self.objective_value))
+        self.run.emit(self.stage, self.objective_value if self.stage != "needs" else None)
+
+
+class _Run:
+    def __init__(self, options: SolveOptions) -> None:
+        self.options = options
+        self.t0 = time.perf_counter()
+        self.parts: list[_Part] = []
+        self.timeline: list[Progress] = []
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float:
+        return self.options.time_limit_s - self.elapsed()
+
+    def emit(self, stage: str, objective: float | None = None) -> None:
+        if stage == "needs" or objective is None:
+            point = Progress(
+                self.elapsed(),
+                "needs",
+                sum(p.best for p in self.parts),
+                sum(p.bound for p in self.parts),
+            )
+        else:
+            point = Progress(self.elapsed(), stage, objective, 0)
+        self.timeline.append(point)
+        if self.options.on_progress:
+            self.options.on_progress(point)
+
+    def solver(self, limit: float) -> cp_model.CpSolver:
+        s = cp_model.CpSolver()
+        s.parameters.num_workers = self.options.num_workers
+        s.parameters.max_time_in_seconds = max(0.05, limit)
+        # the LP relaxation (relax.py) already gives the bound: spend both workers on
+        # large neighbourhood search from the hint, which finds better weeks much sooner
+        s.parameters.use_lns_only = self.options.relaxation
+        s.parameters.random_seed = self.options.seed
+        s.parameters.log_search_progress = self.options.log
+        return s
+
+    def solve_needs(self, part: _Part, limit: float) -> None:
+        wm = part.model
+        solver = self.solver(limit)
+
+        def on_bound(bound: float) -> None:
+            part.bound = max(part.bound, round(bound))
+            self.emit("needs")
+
+        solver.best_bound_callback = on_bound
+        status = solver.solve(wm.model, _Watch(self, part, "needs"))
+        part.statuses.append(solver.status_name(status))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = round(solver.objective_value)
+            if value <= part.best:
+                part.best = value
+                part.decisions = wm.decisions(solver.value, part.prefer)
+            part.bound = max(part.bound, round(solver.best_objective_bound))
+            part.proven = status == cp_model.OPTIMAL or part.bound >= part.best
+            self.emit("needs")
+        wm.hint(*part.decisions)
+
+    def solve_preferences(self, part: _Part, limit: float) -> None:
+        wm = part.model
+        wm.model.add(wm.needs_expr <= part.best)
+        wm.model.minimize(wm.preference_objective())
+        wm.hint(*part.decisions)
+        solver = self.solver(limit)
+        status = solver.solve(wm.model, _Watch(self, part, "preferences"))
+        part.statuses.append(solver.status_name(status))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            part.decisions = wm.decisions(solver.value, part.prefer)
+
+
+def _relax_and_round(run: _Run, part: _Part) -> None:
+    """LP bound (a cut for CP-SAT) and an LP-rounded week (a better hint, often optimal)."""
+    if not run.options.relaxation or run.left() <= 0:
+        return
+    wm = part.model
+    lp = relax(wm.model, time_limit_s=max(0.5, run.left() / 4))
+    if lp is None:
+        return
+    part.bound = max(part.bound, lp.bound)
+    wm.model.add(wm.needs_expr >= part.bound)
+    rounded = lp_rounding(part.space, wm, lp.values, prefer=part.prefer)
+    value = needs_value(part.space, *rounded)
+    if value < part.best:
+        part.best, part.decisions = value, rounded
+        wm.hint(*rounded)
+    part.proven = part.best <= part.bound
+    run.emit("needs")
+
+
+def _share(parts: list[_Part], total: float) -> dict[int, float]:
+    weight = sum(p.size for p in parts) or 1
+    return {id(p): total * p.size / weight for p in parts}
+
+
+def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResult:
+    """Solve one week: validate, prune, greedy hint, CP-SAT in two stages, explain."""
+    options = options or SolveOptions()
+    run = _Run(options)
+    validate(instance)
+    pieces = split_by_site(instance) if options.decompose else [instance]
+    for sub in pieces:
+        part = _Part(sub)
+        run.parts.append(part)
+        if not sub.patients:
+            continue
+        try:
+            part.space = build_space(sub, step=options.step_min)
+        except InstanceError:
+            continue  # a site with nobody working: its needs stay unmet, explained below
+        prefer = {("group", p.patient_id, p.offer_id) for p in sub.previous if p.offer_id} | {
+            ("appt", p.patient_id, p.session_type, p.clinician_id, p.interval)
+            for p in sub.previous
+            if not p.offer_id
+        }
+        part.prefer = prefer
+        part.decisions = greedy_decisions(part.space, prefer=prefer)
+        part.best = needs_value(part.space, *part.decisions)
+        part.model = WeekModel(part.space)
+        part.model.model.minimize(part.model.needs_expr)
+        if options.hint:
+            part.model.hint(*part.decisions)
+        part.size = len(part.model.model.proto.variables) + 1
+    built = run.elapsed()
+    greedy_value = sum(p.best for p in run.parts)
+    run.emit("needs")
+    active = [p for p in run.parts if p.model is not None]
+    for part in active:
+        _relax_and_round(run, part)
+    stage_end = run.elapsed() + max(0.0, run.left()) * options.needs_share
+    todo = sorted((p for p in active if not p.proven), key=lambda p: -(p.best - p.bound))
+    while todo:
+        part = todo.pop(0)
+        weight = sum(p.size for p in todo) + part.size
+        run.solve_needs(part, max(0.0, stage_end - run.elapsed()) * part.size / weight)
+    todo = active
+    budget = _share(todo, max(0.0, run.left()))
+    for part in todo:
+        if budget[id(part)] > 0.2:
+            run.solve_preferences(part, budget[id(part)])
+
+    schedules = [p.space.to_schedule(*p.decisions) for p in run.parts if p.space is not None]
+    schedule = Schedule(
+        groups=tuple(g for s in schedules for g in s.groups),
+        appointments=tuple(
+            sorted(
+                (a for s in schedules for a in s.appointments),
+                key=lambda a: (a.interval.week_start, a.patient_id, a.session_type),
+            )
+        ),
+    )
+    unmet = explain(instance, schedule)
+    unmet_minutes = sum(u.minutes for u in unmet)
+    below = below_minimum_minutes(instance, schedule)
+    objective = unmet_minutes + below
+    firsts = [p.first_s for p in active]
+    return SolveResult(
+        schedule=schedule,
+        unmet=unmet,
+        solver="cp-sat",
+        status="OPTIMAL" if all(p.proven for p in active) else "FEASIBLE",
+        objective=objective,
+        bound=min(objective, sum(p.bound for p in active)),
+        unmet_minutes=unmet_minutes,
+        below_minimum_minutes=below,
+        first_feasible_s=built,
+        wall_s=run.elapsed(),
+        timeline=tuple(run.timeline),
+        stats={
+            "parts": len(run.parts),
+            "variables": sum(p.size - 1 for p in active),
+            "appointment_candidates": sum(len(p.space.candidates) for p in active),
+            "group_options": sum(len(p.space.groups) for p in active),
+            "build_s": round(built, 3),
+            "greedy_objective": greedy_value,
+            "cpsat_first_solution_s": max(firsts) if firsts and None not in firsts else None,
+            "statuses": [p.statuses for p in active],
+        },
+    )
+
+
+def below_minimum_minutes(instance: Instance, schedule: Schedule) -> int:
+    """Minutes by which patients' weeks fall below their program's minimum, summed."""
+    minutes: dict[str, int] = defaultdict(int)
+    for g in schedule.groups:
+        iv = instance.offer[g.offer_id].interval
+        for pid in g.patient_ids:
+            minutes[pid] += iv.minutes
+    for a in schedule.appointments:
+        minutes[a.patient_id] += a.interval.minutes
+    return sum(
+        max(0, instance.program[p.program_id].min_weekly_minutes - minutes[p.id])
+        for p in instance.patients
+    )
