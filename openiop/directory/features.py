@@ -527,8 +527,20 @@ def labels(bits: int, group: str) -> list[str]:
     return [f.label for f in BY_GROUP.get(group, []) if bits & f.mask]
 
 
+# quality(bits) by table look-up, one table per byte of the bits (the fit sort
+# scores every result, so this runs thousands of times per wide search)
+_BYTES = (max(f.bit for f in FEATURES) // 8) + 1
+_QUALITY_TABLES = [
+    [sum(w for m, w in QUALITY_WEIGHTS if (m >> (8 * i)) & b) for b in range(256)]
+    for i in range(_BYTES)
+]
+_QUALITY_BYTES = [i for i, table in enumerate(_QUALITY_TABLES) if any(table)]
+
+
 def quality(bits: int) -> int:
-    return sum(w for m, w in QUALITY_WEIGHTS if bits & m)
+    """The sum of the quality signals' weights a facility has."""
+    tables = _QUALITY_TABLES
+    return sum(tables[i][(bits >> (8 * i)) & 0xFF] for i in _QUALITY_BYTES)
 
 
 # ----- languages ---------------------------------------------------------------

@@ -84,9 +84,14 @@ class Facility(BaseModel):
         ordering = ["name", "id"]
         verbose_name_plural = "facilities"
         indexes = [
-            # the radius search: a latitude range, then longitude and feature
-            # bits read from the same index entry
-            models.Index(fields=["latitude", "longitude", "features"], name="facility_geo"),
+            # the radius search reads a longitude range of this index (the US is
+            # wider than it is tall, so that band holds fewer facilities than a
+            # latitude band), and each entry holds every column the search
+            # reads, so no table row is visited (docs/adr/0004-directory-search.md)
+            models.Index(
+                fields=["longitude", "latitude", "features", "is_active", "languages", "id"],
+                name="facility_geo_covering",
+            ),
             models.Index(fields=["source", "state"], name="facility_source_state"),
         ]
 

@@ -1,6 +1,7 @@
 """The outcome figures a program's director chose to publish, read from the
-outcomes capability (`openiop.outcomes`, model `PublishedOutcome`: a snapshot
-of value, numerator, denominator, definition and period per metric).
+outcomes capability (`openiop.outcomes`: `selectors.published_outcomes(program)`
+over `PublishedOutcome`, a snapshot of value, numerator, denominator,
+definition and period per metric).
 
 Until that capability is installed, no figures are shown: the finder never
 computes outcomes from patient records itself.
@@ -42,24 +43,25 @@ def _model():
         return None
 
 
-def outcome_relation() -> str | None:
-    """The reverse name from Program to published outcomes, if there are any."""
-    model = _model()
-    if model is None:
-        return None
-    field = model._meta.get_field("program")
-    return field.related_query_name()
-
-
 def _current(qs):
     return qs.current() if hasattr(qs, "current") else qs
 
 
+def _rows(program):
+    """The capability's own selector when it has one, else its current rows."""
+    try:
+        from openiop.outcomes.selectors import published_outcomes as selector
+    except ImportError:
+        selector = None
+    if selector is not None:
+        return selector(program)
+    return _current(_model().objects.filter(program=program)).order_by("label")
+
+
 def published_outcomes(program) -> list[Outcome]:
-    model = _model()
-    if model is None or program is None:
+    if _model() is None or program is None:
         return []
-    rows = _current(model.objects.filter(program=program)).order_by("label")
+    rows = _rows(program)
     return [
         Outcome(
             label=getattr(r, "label", ""),

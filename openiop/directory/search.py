@@ -12,10 +12,10 @@ benchmark and the tests check that both give identical results.
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
+from django.db import connection
 
 from openiop.directory import features as FT
-from openiop.directory.geo import Place, bounding_box, distance_miles, place_for
+from openiop.directory.geo import EARTH_RADIUS_MILES, Place, bounding_box, place_for
 from openiop.directory.models import Facility
 
 SORTS = ("distance", "fit")
@@ -137,7 +137,7 @@ class Hit:
     distance: float
     features: int
     languages: str
-    fit: int
+    fit: int | None  # computed for every hit only when sorting by fit
 
 
 @dataclass
@@ -160,12 +160,6 @@ def fit_score(query: Query, bits: int, languages: str) -> int:
     return score + FT.quality(bits)
 
 
-def sort_key(query: Query):
-    if query.sort == "fit":
-        return lambda h: (-h.fit, h.distance, h.id)
-    return lambda h: (h.distance, h.id)
-
-
 def _passes(conditions, bits: int) -> bool:
     for mask, combine in conditions:
         hit = bits & mask
@@ -174,44 +168,73 @@ def _passes(conditions, bits: int) -> bool:
     return True
 
 
-def candidates(query: Query):
-    """Rows in the box around the place that have the requested features."""
+_COLUMNS = "id, latitude, longitude, features, languages"
+
+
+def candidates(query: Query) -> list[tuple]:
+    """Rows in the box around the place that have the requested features.
+
+    Plain SQL (the same on SQLite and PostgreSQL): building it through the ORM
+    cost more than running it. The `facility_geo` index covers every column
+    read, so the database answers from the index alone.
+    """
     lat_min, lat_max, lon_ranges = bounding_box(
         query.place.latitude, query.place.longitude, query.radius_miles
     )
-    qs = Facility.objects.filter(is_active=True, latitude__gte=lat_min, latitude__lte=lat_max)
+    where = ["is_active = %s", "latitude >= %s", "latitude <= %s"]
+    params: list = [True, lat_min, lat_max]
     if lon_ranges != [(-180.0, 180.0)]:
-        lon_q = Q()
+        where.append(
+            "(" + " OR ".join("(longitude >= %s AND longitude <= %s)" for _ in lon_ranges) + ")"
+        )
         for lo, hi in lon_ranges:
-            lon_q |= Q(longitude__gte=lo, longitude__lte=hi)
-        qs = qs.filter(lon_q)
-    for i, (mask, combine) in enumerate(query.conditions()):
-        name = f"_bits{i}"
-        qs = qs.alias(**{name: F("features").bitand(mask)})
-        qs = qs.filter(**{name: mask}) if combine == FT.ALL else qs.filter(**{f"{name}__gt": 0})
+            params += [lo, hi]
+    for mask, combine in query.conditions():
+        if combine == FT.ALL:
+            where.append("(features & %s) = %s")
+            params += [mask, mask]
+        else:
+            where.append("(features & %s) <> 0")
+            params.append(mask)
     if query.languages:
-        lang_q = Q()
-        for lang in query.languages:
-            lang_q |= Q(languages__contains=f"|{lang}|")
-        qs = qs.filter(lang_q)
-    return qs.values_list("id", "latitude", "longitude", "features", "languages")
+        where.append("(" + " OR ".join("languages LIKE %s" for _ in query.languages) + ")")
+        params += [f"%|{lang}|%" for lang in query.languages]
+    table = Facility._meta.db_table  # every value below is a parameter
+    sql = f"SELECT {_COLUMNS} FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _rank(query: Query, rows, *, recheck: bool) -> list[Hit]:
-    lat0, lon0, radius = query.place.latitude, query.place.longitude, query.radius_miles
+    """Exact distance of each row, the circle, the order. Kept lean: on a wide
+    radius this loop is where the time goes."""
+    radius = query.radius_miles
+    lat0 = math.radians(query.place.latitude)
+    lon0 = math.radians(query.place.longitude)
+    cos0 = math.cos(lat0)
     conditions = query.conditions()
-    hits = []
+    langs_wanted = [f"|{x}|" for x in query.languages]
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    diameter = 2 * EARTH_RADIUS_MILES
+    kept = []
     for pk, lat, lon, bits, langs in rows:
         if recheck:
             if not _passes(conditions, bits):
                 continue
-            if query.languages and not any(f"|{x}|" in langs for x in query.languages):
+            if langs_wanted and not any(x in langs for x in langs_wanted):
                 continue
-        d = distance_miles(lat0, lon0, lat, lon)
+        p = radians(lat)
+        a = sin((p - lat0) / 2) ** 2 + cos0 * cos(p) * sin((radians(lon) - lon0) / 2) ** 2
+        d = diameter * asin(min(1.0, sqrt(a)))
         if d <= radius:
-            hits.append(Hit(pk, d, bits, langs, fit_score(query, bits, langs)))
-    hits.sort(key=sort_key(query))
-    return hits
+            kept.append((d, pk, bits, langs))
+    if query.sort == "fit":
+        scored = [(-fit_score(query, b, lg), d, pk, b, lg) for d, pk, b, lg in kept]
+        scored.sort()
+        return [Hit(pk, d, b, lg, -f) for f, d, pk, b, lg in scored]
+    kept.sort()
+    return [Hit(pk, d, b, lg, None) for d, pk, b, lg in kept]
 
 
 def ranked(query: Query) -> list[Hit]:
@@ -261,7 +284,7 @@ def search(query: Query) -> SearchResult:
         for h in page:
             f = found[h.id]
             f.distance_miles = round(h.distance, 1)
-            f.fit = h.fit
+            f.fit = h.fit if h.fit is not None else fit_score(query, h.features, h.languages)
             f.reasons = reasons_for(query, h.features, h.languages, h.distance)
             result.facilities.append(f)
     return result

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
 from django.utils import timezone
 
 from openiop.access.services import require
@@ -339,23 +338,48 @@ def program_sync(profile: DirectoryProfile) -> Facility:
 FINGERPRINT_KEY = "directory:programs:fingerprint"
 
 
-def _programs_fingerprint() -> str:
-    fields = {
-        "fp_profiles": Count("id", distinct=True),
-        "fp_profile_at": Max("updated_at"),
-        "fp_program_at": Max("program__updated_at"),
-        "fp_site_at": Max("program__site__updated_at"),
-        "fp_org_at": Max("organization__updated_at"),
-        "fp_tracks": Count("program__tracks", distinct=True),
-        "fp_track_at": Max("program__tracks__updated_at"),
-    }
-    from openiop.directory.outcomes import outcome_relation
+_FINGERPRINT_SQL: str | None = None
 
-    relation = outcome_relation()
-    if relation:
-        fields["fp_outcomes"] = Count(f"program__{relation}", distinct=True)
-        fields["fp_outcome_at"] = Max(f"program__{relation}__updated_at")
-    return repr(sorted(DirectoryProfile.objects.aggregate(**fields).items()))
+
+def _fingerprint_sql() -> str:
+    """One query over the listed programs' profiles, programs, sites, tracks and
+    published outcomes: counts and last changes. Plain SQL, built once."""
+    global _FINGERPRINT_SQL
+    if _FINGERPRINT_SQL is None:
+        from openiop.directory.outcomes import _model as outcome_model
+        from openiop.organizations.models import Organization, Program, Site, Track
+
+        t = {m: m._meta.db_table for m in (DirectoryProfile, Program, Site, Organization, Track)}
+        cols = [
+            "COUNT(DISTINCT d.id)",
+            "MAX(d.updated_at)",
+            "MAX(p.updated_at)",
+            "MAX(s.updated_at)",
+            "MAX(o.updated_at)",
+            "COUNT(DISTINCT t.id)",
+            "MAX(t.updated_at)",
+        ]
+        joins = [
+            f"JOIN {t[Program]} p ON p.id = d.program_id",
+            f"JOIN {t[Site]} s ON s.id = p.site_id",
+            f"JOIN {t[Organization]} o ON o.id = d.organization_id",
+            f"LEFT JOIN {t[Track]} t ON t.program_id = p.id",
+        ]
+        outcomes = outcome_model()
+        if outcomes is not None:
+            cols += ["COUNT(DISTINCT po.id)", "MAX(po.updated_at)"]
+            joins.append(f"LEFT JOIN {outcomes._meta.db_table} po ON po.program_id = p.id")
+        # table names only: the query has no values
+        _FINGERPRINT_SQL = (
+            f"SELECT {', '.join(cols)} FROM {t[DirectoryProfile]} d {' '.join(joins)}"  # noqa: S608
+        )
+    return _FINGERPRINT_SQL
+
+
+def _programs_fingerprint() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_fingerprint_sql())
+        return repr(cursor.fetchone())
 
 
 def programs_sync_if_changed() -> bool:

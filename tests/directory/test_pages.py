@@ -454,3 +454,42 @@ def test_the_search_page_shows_a_bad_zip_next_to_the_field(client, db):
 )
 def test_odd_search_pages_never_500(client, db, params):
     assert client.get("/find/", params).status_code in (200, 400)
+
+
+# ----- outcomes the director chose to publish ------------------------------------------------
+
+
+def test_published_outcomes_show_apart_from_testimonials_and_can_be_filtered(client, cast):
+    from openiop.outcomes.models import PublishedOutcome
+
+    facility = listed_a(cast)
+    assert (
+        "has not published measured outcomes"
+        in client.get(f"/find/{facility.uuid}/").content.decode()
+    )
+    PublishedOutcome.objects.create(
+        organization=cast.org,
+        program=cast.program_a,
+        metric="completion",
+        label="Completed the program",
+        value=Decimal("62.50"),
+        unit="percent",
+        numerator=25,
+        denominator=40,
+        definition="Discharged as completed, of all discharges in the period.",
+        period_start=TODAY - dt.timedelta(days=365),
+        period_end=TODAY,
+        published_by=cast.director_a,
+        published_at=timezone.now(),
+    )
+    html = client.get(f"/find/{facility.uuid}/").content.decode()
+    assert "<strong>62.5%</strong> (25 of 40)" in html
+    assert html.index("Measured outcomes") < html.index("Testimonials")
+    body = client.get(
+        "/api/v1/directory/facilities", {"near": "97201", "radius_miles": 5, "outcomes": "true"}
+    ).json()
+    assert [r["name"] for r in body["results"]] == ["Program A"]
+    assert "publishes outcomes" in body["results"][0]["reasons"]
+    detail = client.get(f"/api/v1/directory/facilities/{facility.uuid}").json()
+    assert detail["outcomes"][0]["label"] == "Completed the program"
+    assert detail["outcomes"][0]["denominator"] == 40

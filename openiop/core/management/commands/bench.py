@@ -15,7 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "target", choices=["pages", "outcomes", "fhir", "plans"], help="what to benchmark"
+            "target",
+            choices=["pages", "outcomes", "fhir", "plans", "directory"],
+            help="what to benchmark",
+        )
+        parser.add_argument(
+            "--facilities", type=int, default=30_000, help="directory: synthetic facilities"
         )
         parser.add_argument(
             "--requests",
@@ -30,6 +35,10 @@ class Command(BaseCommand):
                 "The number of requests must be between 1 and 100,000.", returncode=2
             )
         require_migrated()
+        if target == "directory":
+            from openiop.directory.bench import run_command
+
+            return run_command(self, facilities=options["facilities"])
         if target == "outcomes":
             from openiop.outcomes.bench import run_command as bench_outcomes
 

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from openiop.core import context
 from openiop.demo.demo import DEMO_PASSWORD, build_demo, demo_logins
+from openiop.demo.directory import build_directory_demo
 
 
 class Command(BaseCommand):
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with context.bind(via="cli", purpose="operations"):
             created = build_demo()
+            build_directory_demo(log=self.stdout.write)
         self.stdout.write("Demo data loaded." if created else "Demo data already present.")
         self.stdout.write(
             "\nOpen http://127.0.0.1:8000 and sign in as one of these "
