@@ -59,7 +59,8 @@ Modules: `model` (dataclasses), `validate`, `clock` (UTC helpers), `catalog`
 (default session types), `space` (pruning), `greedy` (baseline and hint),
 `cpsat` (the CP-SAT model), `relax` (its LP bound), `optimize` (`solve`),
 `check` (independent checker), `explain` (reasons), `repair` (re-plan after
-a change), `generate` (synthetic instances), `bench` (`openiop bench schedule`).
+a change), `generate` and `planted` (synthetic instances), `bench`
+(`openiop bench_schedule`). Decisions: docs/adr/0004-lexicographic-schedule-objective.md.
 """
 
 from openiop.scheduling.solver.check import CheckReport, Violation, check

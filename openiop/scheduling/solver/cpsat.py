@@ -65,7 +65,11 @@ def _weighted(items: list[tuple[int, object]]):
 
 
 class WeekModel:
-    def __init__(self, space: Space) -> None:
+    """`stability_first`: the first stage also counts changes from `previous`, below the
+    needs (needs x (most changes + 1) + changes), as repair wants."""
+
+    def __init__(self, space: Space, *, stability_first: bool = False) -> None:
+        self.stability_first = stability_first
         self.space = space
         self.inst = space.instance
         m = self.model = cp_model.CpModel()
@@ -198,6 +202,15 @@ class WeekModel:
                 s = self.below[p.id] = m.new_int_var(0, floor, f"below[{p.id}]")
                 m.add(s >= floor - self.scheduled[p.id])
         self.needs_expr = prescribed - assigned + LinearExpr.sum(list(self.below.values()))
+        self.scale, self.slack = 1, 0
+        if self.stability_first:
+            t2_max, changes = self.changes()
+            self.scale, self.slack = t2_max + 1, t2_max
+            self.needs_expr = self.scale * self.needs_expr + changes
+
+    def minutes_bound(self, bound: int) -> int:
+        """A bound on the needs minutes from a bound on `needs_expr`."""
+        return -(-(bound - self.slack) // self.scale)
 
     def preference_objective(self):
         """Changes from last week, then preference misses, then the busiest clinician's
@@ -225,14 +238,23 @@ class WeekModel:
             if space.candidates[k].cost:
                 prefs.append((space.candidates[k].cost, v))
         t3_max = 2 * (sum(space.group_needs.values()) + sum(ref.count for ref in space.needs))
+        t2_max, changes = self.changes()
+        w4 = 1
+        w3 = w4 * t4_max + 1
+        w2 = w3 * t3_max + w4 * t4_max + 1
+        self.weights = (w2, w3, w4)
+        return w2 * changes + w3 * _weighted(prefs) + w4 * LinearExpr.sum(balance)
+
+    def changes(self):
+        """(most possible, expression): previous assignments not kept, one each."""
+        space, inst = self.space, self.inst
         kept, t2_max = [], 0
         class_of = {g.offer_id: cls.index for cls in space.classes for g in cls.options}
         appt_index: dict[tuple, list] = defaultdict(list)
         for k, v in self.appt.items():
             c = space.candidates[k]
-            appt_index[
-                (c.patient_id, space.needs[c.need].session_type, c.clinician_id, c.interval)
-            ].append(v)
+            key = (c.patient_id, space.needs[c.need].session_type, c.clinician_id, c.interval)
+            appt_index[key].append((c, v))
         for prev in inst.previous:
             t2_max += 1
             if prev.offer_id:
@@ -240,20 +262,9 @@ class WeekModel:
                 if v is not None:
                     kept.append(v)
             else:
-                kept.extend(
-                    appt_index.get(
-                        (prev.patient_id, prev.session_type, prev.clinician_id, prev.interval), []
-                    )
-                )
-        w4 = 1
-        w3 = w4 * t4_max + 1
-        w2 = w3 * t3_max + w4 * t4_max + 1
-        self.weights = (w2, w3, w4)
-        return (
-            w2 * (t2_max - LinearExpr.sum(kept))
-            + w3 * _weighted(prefs)
-            + w4 * LinearExpr.sum(balance)
-        )
+                key = (prev.patient_id, prev.session_type, prev.clinician_id, prev.interval)
+                kept.extend(v for c, v in appt_index.get(key, []) if space.same_place(c, prev))
+        return t2_max, t2_max - LinearExpr.sum(kept)
 
     # ---------------------------------------------------------------- hints and answers
 

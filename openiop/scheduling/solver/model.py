@@ -304,7 +304,7 @@ class PreviousAssignment:
     """Last week's (or the published week's) assignment, for stability.
 
     Either a group membership (`offer_id`), or an appointment (`session_type`,
-    `clinician_id`, `interval`).
+    `clinician_id`, `interval`, and `room_id` if the room should stay too).
     """
 
     patient_id: str
@@ -312,6 +312,7 @@ class PreviousAssignment:
     session_type: str | None = None
     clinician_id: str | None = None
     interval: Interval | None = None
+    room_id: str | None = None
 
 
 @dataclass(frozen=True)

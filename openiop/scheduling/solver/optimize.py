@@ -43,7 +43,9 @@ class SolveOptions:
     hint: bool = True
     decompose: bool = True
     needs_share: float = 0.7  # of the time left after building, for the needs stage
-    relaxation: bool = True  # LP bound and LP rounding before CP-SAT
+    relaxation: bool = True  # LP bound, LP rounding and RENS before CP-SAT
+    rens_share: float = 0.5  # of each part's needs time, for the restricted search
+    stability_first: bool = False  # count changes from `previous` in the first stage (repair)
     on_progress: Callable[[Progress], None] | None = None
     log: bool = False
 
@@ -60,6 +62,7 @@ class _Part:
     size: int = 1
     first_s: float | None = None
     prefer: set = field(default_factory=set)
+    lp_values: list[float] | None = None
     statuses: list[str] = field(default_factory=list)
 
 
@@ -173,8 +176,15 @@ class _Run:
         return s
 
     def solve_needs(self, part: _Part, limit: float) -> None:
+        start = self.elapsed()
+        if part.lp_values is not None and not part.proven:
+            self._rens(part, limit * self.options.rens_share)
+        left = limit - (self.elapsed() - start)
+        if part.proven or left <= 0.05:
+            return
         wm = part.model
-        solver = self.solver(limit)
+        wm.hint(*part.decisions)
+        solver = self.solver(left)
 
         def on_bound(bound: float) -> None:
             part.bound = max(part.bound, round(bound))
@@ -184,14 +194,38 @@ class _Run:
         status = solver.solve(wm.model, _Watch(self, part, "needs"))
         part.statuses.append(solver.status_name(status))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = round(solver.objective_value)
-            if value <= part.best:
-                part.best = value
-                part.decisions = wm.decisions(solver.value, part.prefer)
+            self._take(part, round(solver.objective_value), solver.value)
             part.bound = max(part.bound, round(solver.best_objective_bound))
             part.proven = status == cp_model.OPTIMAL or part.bound >= part.best
             self.emit("needs")
+
+    def _take(self, part: _Part, value: int, values) -> None:
+        if value <= part.best:
+            part.best = value
+            part.decisions = part.model.decisions(values, part.prefer)
+
+    def _rens(self, part: _Part, limit: float) -> None:
+        """Relaxation-enforced neighbourhood search: the same model with every variable the
+        LP and the current week both leave at 0 fixed to 0 (most appointment slots), which
+        CP-SAT searches far faster. Its bounds hold only for the restricted model."""
+        wm = part.model
         wm.hint(*part.decisions)
+        hinted = dict(
+            zip(wm.model.proto.solution_hint.vars, wm.model.proto.solution_hint.values, strict=True)
+        )
+        restricted = wm.model.clone()
+        for i, v in enumerate(wm.model.proto.variables):
+            binary = len(v.domain) == 2 and v.domain[0] == 0 and v.domain[1] == 1
+            if binary and part.lp_values[i] < 1e-6 and not hinted.get(i):
+                restricted.add(restricted.get_bool_var_from_proto_index(i) == 0)
+        solver = self.solver(limit)
+        solver.parameters.use_lns_only = False
+        status = solver.solve(restricted, _Watch(self, part, "needs"))
+        part.statuses.append("RENS " + solver.status_name(status))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self._take(part, round(solver.objective_value), solver.value)
+            part.proven = part.bound >= part.best
+            self.emit("needs")
 
     def solve_preferences(self, part: _Part, limit: float) -> None:
         wm = part.model
@@ -205,6 +239,34 @@ class _Run:
             part.decisions = wm.decisions(solver.value, part.prefer)
 
 
+def _value(part: _Part, decisions) -> int:
+    """`needs_expr` of a set of decisions: hint them and read the objective back."""
+    wm = part.model
+    value = needs_value(part.space, *decisions)
+    if not wm.stability_first:
+        return value
+    class_of = {g.offer_id: c.index for c in part.space.classes for g in c.options}
+    prev = {(p.patient_id, class_of.get(p.offer_id)) for p in part.instance.previous if p.offer_id}
+    prev_appts = {
+        (p.patient_id, p.session_type, p.clinician_id, p.interval): p
+        for p in part.instance.previous
+        if not p.offer_id
+    }
+    groups, chosen = decisions
+    kept = sum(
+        1
+        for gid, (_, _, members) in groups.items()
+        for pid in members
+        if (pid, class_of.get(gid)) in prev
+    )
+    for k in chosen:
+        c = part.space.candidates[k]
+        key = (c.patient_id, part.space.needs[c.need].session_type, c.clinician_id, c.interval)
+        if key in prev_appts and part.space.same_place(c, prev_appts[key]):
+            kept += 1
+    return wm.scale * value + (wm.slack - kept)
+
+
 def _relax_and_round(run: _Run, part: _Part) -> None:
     """LP bound (a cut for CP-SAT) and an LP-rounded week (a better hint, often optimal)."""
     if not run.options.relaxation or run.left() <= 0:
@@ -214,9 +276,10 @@ def _relax_and_round(run: _Run, part: _Part) -> None:
     if lp is None:
         return
     part.bound = max(part.bound, lp.bound)
+    part.lp_values = lp.values
     wm.model.add(wm.needs_expr >= part.bound)
     rounded = lp_rounding(part.space, wm, lp.values, prefer=part.prefer)
-    value = needs_value(part.space, *rounded)
+    value = _value(part, rounded)
     if value < part.best:
         part.best, part.decisions = value, rounded
         wm.hint(*rounded)
@@ -251,9 +314,10 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         }
         part.prefer = prefer
         part.decisions = greedy_decisions(part.space, prefer=prefer)
-        part.best = needs_value(part.space, *part.decisions)
-        part.model = WeekModel(part.space)
+        part.best = None
+        part.model = WeekModel(part.space, stability_first=options.stability_first)
         part.model.model.minimize(part.model.needs_expr)
+        part.best = _value(part, part.decisions)
         if options.hint:
             part.model.hint(*part.decisions)
         part.size = len(part.model.model.proto.variables) + 1
@@ -296,7 +360,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         solver="cp-sat",
         status="OPTIMAL" if all(p.proven for p in active) else "FEASIBLE",
         objective=objective,
-        bound=min(objective, sum(p.bound for p in active)),
+        bound=min(objective, sum(p.model.minutes_bound(p.bound) for p in active)),
         unmet_minutes=unmet_minutes,
         below_minimum_minutes=below,
         first_feasible_s=built,

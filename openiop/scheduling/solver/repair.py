@@ -151,7 +151,7 @@ def repair(
     options: SolveOptions | None = None,
 ) -> RepairResult:
     t0 = time.perf_counter()
-    options = options or SolveOptions(time_limit_s=4.0)
+    options = replace(options or SolveOptions(time_limit_s=3.0), stability_first=True)
     new = apply_changes(instance, changes)
     staff_free = {c.id: win.subtract(c.availability, c.leave) for c in new.clinicians}
     room_free = {r.id: win.room_open(r.open_hours, r.closed) for r in new.rooms}
@@ -253,6 +253,7 @@ def _reduced_week(new, schedule, affected, kept_appts, kept_groups, broken_group
     )
     rooms = tuple(replace(r, closed=r.closed + tuple(room_busy[r.id])) for r in new.rooms)
     offers = []
+    scheduled = {g.offer_id: g for g in schedule.groups}
     for o in new.offers:
         if o.id in kept_groups:
             g = kept_groups[o.id]
@@ -265,12 +266,14 @@ def _reduced_week(new, schedule, affected, kept_appts, kept_groups, broken_group
                 )
             )
         elif o.id in broken_groups:
+            # keep whichever of facilitator and room still works; re-choose the other
             fac_bad, room_bad = broken_groups[o.id]
+            old = scheduled[o.id]
             offers.append(
                 replace(
                     o,
-                    facilitator_id=None if fac_bad else o.facilitator_id,
-                    room_id=None if room_bad else o.room_id,
+                    facilitator_id=o.facilitator_id if fac_bad else old.facilitator_id,
+                    room_id=o.room_id if room_bad else old.room_id,
                 )
             )
         else:
@@ -287,6 +290,7 @@ def _reduced_week(new, schedule, affected, kept_appts, kept_groups, broken_group
             session_type=a.session_type,
             clinician_id=a.clinician_id,
             interval=a.interval,
+            room_id=a.room_id,
         )
         for a in schedule.appointments
         if a.patient_id in affected

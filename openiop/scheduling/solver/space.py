@@ -122,6 +122,15 @@ class Space:
             cost += 1
         return cost
 
+    def same_place(self, cand: ApptCandidate, prev) -> bool:
+        """Whether a candidate can keep a previous appointment's room (if it named one)."""
+        if prev.room_id is None:
+            return True
+        return (
+            cand.room_class is not None
+            and prev.room_id in self.room_classes[cand.room_class].room_ids
+        )
+
     def prescribed_minutes(self, patient_id: str) -> int:
         """Minutes the patient's plan prescribes this week (groups at their type's length)."""
         inst = self.instance
@@ -165,6 +174,13 @@ def assign_rooms(space: Space, cands: list[ApptCandidate]) -> dict[int, str | No
             out[c.index] = None
         else:
             by_class[c.room_class].append(c)
+    # last week's room where it is free: any free room keeps the sweep valid, since all
+    # rooms of a class are open at the same hours
+    before = {
+        (p.patient_id, p.session_type, p.clinician_id, p.interval): p.room_id
+        for p in space.instance.previous
+        if p.room_id
+    }
     for cls_index, items in by_class.items():
         rooms = space.room_classes[cls_index].room_ids
         busy_until = dict.fromkeys(rooms, -1)
@@ -172,8 +188,11 @@ def assign_rooms(space: Space, cands: list[ApptCandidate]) -> dict[int, str | No
             free = [r for r in rooms if busy_until[r] <= c.interval.week_start]
             if not free:
                 raise RuntimeError("room class over capacity; the model let too many overlap")
-            out[c.index] = free[0]
-            busy_until[free[0]] = c.interval.week_end
+            key = (c.patient_id, space.needs[c.need].session_type, c.clinician_id, c.interval)
+            room = before.get(key)
+            room = room if room in free else free[0]
+            out[c.index] = room
+            busy_until[room] = c.interval.week_end
     return out
 
 
