@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "openiop.outcomes",
     "openiop.consent",
     "openiop.interop",
+    "openiop.scheduling",
     # background work (django-tasks, database backend; worker: `openiop db_worker`)
     "django_tasks",
     "django_tasks_db",

@@ -71,6 +71,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         # program outcomes (aggregates only) and what a director publishes
         "outcomes.view": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "outcomes.publish": {R.PROGRAM_DIRECTOR},
+        # scheduling: sessions and rosters, the optimizer, attendance, session notes
+        "schedule.view": CLINICAL_READERS,
+        "schedule.manage": {R.PROGRAM_DIRECTOR},
+        "sessiontype.view": set(R) - {R.AUDITOR},
+        "sessiontype.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
+        "availability.view": CLINICAL_READERS,
+        "availability.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        "attendance.view": CLINICAL_READERS,
+        "attendance.record": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "note.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "note.write": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        "calendar.share": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
     }.items()
 }
 

@@ -95,7 +95,7 @@ def search_facilities(request, params: Query[FacilitySearch]):
                 "fit": f.fit,
                 "level_of_care": _slugs(f.features, "level_of_care"),
                 "payment": _slugs(f.features, "payment"),
-                "openiop_program": f.program_id is not None,
+                "openiop_program": f.is_program,
                 "url": page_url.format(f.uuid),
             }
             for f in result.facilities

@@ -21,6 +21,7 @@ deleted at the end, and before starting if an earlier run left any.
 import json
 import logging
 import math
+import os
 import random
 import statistics
 import sys
@@ -328,7 +329,7 @@ def _measure(*, queries: int, seed: int, placed: list[str], log, extra: dict) ->
     level = request_log.level
     request_log.setLevel(logging.ERROR)
     url = "/api/v1/directory/facilities"
-    times, naive_times, counts, sql = [], [], [], []
+    times, cpu, naive_times, counts, sql = [], [], [], [], []
     mismatches = []
     off = {"directory-api": "off", "directory-page": "off", "directory-submit": "off"}
     try:
@@ -338,9 +339,10 @@ def _measure(*, queries: int, seed: int, placed: list[str], log, extra: dict) ->
             log(f"Timing {queries} queries through the API, then by a full scan...")
             for i, params in enumerate(workload):
                 with CaptureQueriesContext(connection) as captured:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     response = client.get(url, _api_params(params))
                     times.append((time.perf_counter() - t0) * 1000)
+                    cpu.append((time.process_time() - c0) * 1000)
                 sql.append(len(captured.captured_queries))
                 if response.status_code != 200:
                     raise RuntimeError(f"query {i} {params} answered {response.status_code}")
@@ -363,6 +365,10 @@ def _measure(*, queries: int, seed: int, placed: list[str], log, extra: dict) ->
         "p50_ms": round(percentile(times, 0.50), 2),
         "p95_ms": round(p95, 2),
         "max_ms": round(max(times), 2),
+        # CPU time of this process per request: what the search costs, apart
+        # from waiting for the processor when other work shares the machine
+        "p50_cpu_ms": round(percentile(cpu, 0.50), 2),
+        "p95_cpu_ms": round(percentile(cpu, 0.95), 2),
         "naive_p50_ms": round(percentile(naive_times, 0.50), 2),
         "naive_p95_ms": round(naive_p95, 2),
         "speedup_p95": round(naive_p95 / p95, 1),
@@ -372,6 +378,7 @@ def _measure(*, queries: int, seed: int, placed: list[str], log, extra: dict) ->
         "results_max": max(counts),
         "sql_queries_per_request": max(sql),
         "debug": settings.DEBUG,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -86,6 +86,10 @@ class SearchForm(forms.Form):
         initial="distance",
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def filters(self) -> dict[str, list[str]]:
         d = self.cleaned_data
         out = {
@@ -118,7 +122,7 @@ class SearchForm(forms.Form):
 
 
 class MatchForm(forms.Form):
-    """The guided match: seven short questions."""
+    """The guided match: eight short questions."""
 
     near = forms.CharField(
         label="Where do you live or work?",

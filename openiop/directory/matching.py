@@ -13,7 +13,7 @@ from openiop.core.errors import ApplicationError
 from openiop.directory import features as FT
 from openiop.directory.geo import Place, distance_miles, place_for
 from openiop.directory.models import Facility
-from openiop.directory.search import Query, candidates
+from openiop.directory.search import Query, candidates, cards
 from openiop.directory.services import programs_sync_if_changed
 
 DISTANCES = (5, 10, 25, 50, 100)
@@ -181,7 +181,8 @@ class Matcher:
                 score += 20
                 reasons.append("treats substance use and mental health")
             else:
-                score += 5
+                # treating one and not the other is a poor fit, whatever the hours
+                score -= 20
                 cautions.append("does not list co-occurring (dual diagnosis) treatment")
 
         wanted_ages = _AGE_SLUGS[a.age]
@@ -279,7 +280,7 @@ def run_match(answers: Answers, place: Place) -> list[Match]:
         matches.append(Match(pk, d, score, reasons, cautions))
     matches.sort(key=lambda m: (-m.score, m.distance, m.facility_id))
     matches = matches[:RESULTS]
-    found = Facility.objects.defer("services").in_bulk([m.facility_id for m in matches])
+    found = cards(m.facility_id for m in matches)
     for m in matches:
         m.facility = found[m.facility_id]
     return matches

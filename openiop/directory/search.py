@@ -10,13 +10,14 @@ benchmark and the tests check that both give identical results.
 """
 
 import math
+import uuid as uuid_module
 from dataclasses import dataclass, field
 
 from django.db import connection
 
 from openiop.directory import features as FT
 from openiop.directory.geo import EARTH_RADIUS_MILES, Place, bounding_box, place_for
-from openiop.directory.models import Facility
+from openiop.directory.models import Facility, Source
 
 SORTS = ("distance", "fit")
 MAX_RADIUS_MILES = 500
@@ -145,7 +146,7 @@ class SearchResult:
     query: Query
     count: int
     hits: list[Hit]  # this page, in order
-    facilities: list[Facility] = field(default_factory=list)
+    facilities: list = field(default_factory=list)  # Cards
 
     @property
     def pages(self) -> int:
@@ -206,9 +207,10 @@ def candidates(query: Query) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _rank(query: Query, rows, *, recheck: bool) -> list[Hit]:
-    """Exact distance of each row, the circle, the order. Kept lean: on a wide
-    radius this loop is where the time goes."""
+def _rank(query: Query, rows, *, recheck: bool) -> list[tuple]:
+    """Exact distance of each row, the circle, the order, as plain tuples
+    (distance, id, bits, languages), or (-fit, distance, id, bits, languages)
+    when sorting by fit. Kept lean: on a wide radius this loop is the time."""
     radius = query.radius_miles
     lat0 = math.radians(query.place.latitude)
     lon0 = math.radians(query.place.longitude)
@@ -230,16 +232,22 @@ def _rank(query: Query, rows, *, recheck: bool) -> list[Hit]:
         if d <= radius:
             kept.append((d, pk, bits, langs))
     if query.sort == "fit":
-        scored = [(-fit_score(query, b, lg), d, pk, b, lg) for d, pk, b, lg in kept]
-        scored.sort()
-        return [Hit(pk, d, b, lg, -f) for f, d, pk, b, lg in scored]
+        kept = [(-fit_score(query, b, lg), d, pk, b, lg) for d, pk, b, lg in kept]
     kept.sort()
-    return [Hit(pk, d, b, lg, None) for d, pk, b, lg in kept]
+    return kept
+
+
+def _hit(query: Query, row: tuple) -> Hit:
+    if query.sort == "fit":
+        f, d, pk, b, lg = row
+        return Hit(pk, d, b, lg, -f)
+    d, pk, b, lg = row
+    return Hit(pk, d, b, lg, None)
 
 
 def ranked(query: Query) -> list[Hit]:
     """Every match of the query, sorted (the database narrows, Python measures)."""
-    return _rank(query, candidates(query), recheck=False)
+    return [_hit(query, r) for r in _rank(query, candidates(query), recheck=False)]
 
 
 def full_scan(query: Query) -> list[Hit]:
@@ -247,7 +255,7 @@ def full_scan(query: Query) -> list[Hit]:
     rows = Facility.objects.filter(is_active=True).values_list(
         "id", "latitude", "longitude", "features", "languages"
     )
-    return _rank(query, rows, recheck=True)
+    return [_hit(query, r) for r in _rank(query, rows, recheck=True)]
 
 
 def reasons_for(query: Query, bits: int, languages: str, distance: float | None) -> list[str]:
@@ -262,7 +270,15 @@ def reasons_for(query: Query, bits: int, languages: str, distance: float | None)
     for lang in query.languages:
         if f"|{lang}|" in languages:
             out.append(f"services in {FT.language_label(lang)}")
-    if len(out) < 2:
+    if query.sort == "fit":
+        # what lifted it in the fit order, strongest first (at most three)
+        extra = [
+            FT.BY_KEY[k].reason
+            for k, _w in sorted(FT.QUALITY_SIGNALS.items(), key=lambda kv: -kv[1])
+            if bits & FT.BY_KEY[k].mask and FT.BY_KEY[k].reason not in out
+        ]
+        out += extra[:3]
+    elif len(out) < 2:
         for key in NOTABLE:
             feat = FT.BY_KEY[key]
             if bits & feat.mask and feat.reason not in out:
@@ -274,17 +290,67 @@ def reasons_for(query: Query, bits: int, languages: str, distance: float | None)
     return out
 
 
+@dataclass
+class Card:
+    """What a result list shows of a facility: read from the columns stored
+    before the services blob, so a page of results is 20 short row reads."""
+
+    id: int
+    uuid: uuid_module.UUID
+    name: str
+    name2: str
+    street1: str
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+    website: str
+    source: str
+    latitude: float
+    longitude: float
+    features: int = 0
+    languages: str = ""
+    distance_miles: float | None = None
+    fit: int | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def is_program(self) -> bool:
+        return self.source == Source.OPENIOP
+
+
+_CARD_COLUMNS = (
+    "id, uuid, name, name2, street1, city, state, zip_code, phone, website, source, "
+    "latitude, longitude"
+)
+_UUID = Facility._meta.get_field("uuid")
+
+
+def cards(ids) -> dict[int, Card]:
+    """Cards of these facilities by id (one query)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    table = Facility._meta.db_table  # the ids are parameters
+    sql = f"SELECT {_CARD_COLUMNS} FROM {table} WHERE id IN ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    return {r[0]: Card(r[0], _UUID.to_python(r[1]), *r[2:]) for r in rows}
+
+
 def search(query: Query) -> SearchResult:
-    hits = ranked(query)
+    rows = _rank(query, candidates(query), recheck=False)
     start = (query.page - 1) * query.page_size
-    page = hits[start : start + query.page_size]
-    result = SearchResult(query=query, count=len(hits), hits=page)
-    if page:
-        found = Facility.objects.defer("services").in_bulk([h.id for h in page])
-        for h in page:
-            f = found[h.id]
-            f.distance_miles = round(h.distance, 1)
-            f.fit = h.fit if h.fit is not None else fit_score(query, h.features, h.languages)
-            f.reasons = reasons_for(query, h.features, h.languages, h.distance)
-            result.facilities.append(f)
+    page = [_hit(query, r) for r in rows[start : start + query.page_size]]
+    result = SearchResult(query=query, count=len(rows), hits=page)
+    found = cards(h.id for h in page)
+    for h in page:
+        card = found[h.id]
+        card.features, card.languages = h.features, h.languages
+        card.distance_miles = round(h.distance, 1)
+        card.fit = h.fit if h.fit is not None else fit_score(query, h.features, h.languages)
+        card.reasons = reasons_for(query, h.features, h.languages, h.distance)
+        result.facilities.append(card)
     return result

@@ -91,9 +91,15 @@ def finder(request):
         "compare_max": selectors.MAX_COMPARE,
         "active": "search",
         "filter_fields": [form[name] for name in FILTER_FIELDS],
+        "flag_fields": [form[name] for name in ("family", "telehealth", "outcomes")],
     }
     if result is not None:
         context["schedule_asked"] = bool(result.query.filter_map.get("schedule"))
+        context["active_filters"] = [
+            FT.BY_KEY[f"{group}:{slug}"].label
+            for group, slugs in result.query.filters
+            for slug in slugs
+        ] + [FT.language_label(x) for x in result.query.languages]
         if result.query.page > 1:
             context["prev_url"] = _with_page(request, result.query.page - 1)
         if result.query.page < result.pages:
@@ -220,7 +226,12 @@ def _compare_rows(pages) -> list[tuple[str, list[list[str]]]]:
     rows.append(
         (
             "Testimonials",
-            [[f"{len(p.testimonials)} published"] if p.testimonials else ["None"] for p in pages],
+            [
+                [f"{len(p.testimonials)} published"]
+                if p.testimonials
+                else ["None yet" if p.facility.program_id else "Not collected for this listing"]
+                for p in pages
+            ],
         )
     )
     return rows
