@@ -18,6 +18,7 @@ from openiop.scheduling.models import (
     SessionType,
     SolverRun,
     StaffHours,
+    StaffLeave,
 )
 from openiop.scheduling.services.availability import Window, availability_replace
 from openiop.scheduling.services.repair import repair_apply, repair_start
@@ -268,9 +269,12 @@ def test_a_clinician_off_sick_is_repaired_touching_only_their_sessions(
     groups = {g["offer"]: g for g in fix.result["groups"]}
     assert groups[f"O{wednesday.pk}"]["facilitator"] != sick.pk
     assert changed <= {p.pk for p in w.patients}
+    others = Session.objects.filter(week=week).exclude(pk=wednesday.pk)
+    before = {s.pk: (s.facilitator_id, s.room_id, s.status) for s in others}
     repair_apply(actor=cast.director_a, run=fix)
     wednesday.refresh_from_db()
     assert wednesday.facilitator_id != sick.pk and wednesday.status == "scheduled"
     assert wednesday.roster.filter(status="enrolled").count() == 7
-    others = Session.objects.filter(week=week).exclude(pk=wednesday.pk)
-    assert all(s.source == "solver" for s in others)
+    # Monday's and Thursday's groups are untouched
+    assert {s.pk: (s.facilitator_id, s.room_id, s.status) for s in others} == before
+    assert StaffLeave.objects.filter(user=sick, kind="sick").count() == 1

@@ -31,6 +31,7 @@ from openiop.scheduling.models import (
     SchedulingPreference,
     Session,
     SessionSeries,
+    SessionSource,
     SessionStatus,
     SessionType,
     StaffHours,
@@ -148,7 +149,7 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
     week_sessions = list(
         Session.objects.filter(
             organization_id=org_id, week=week, status=SessionStatus.SCHEDULED
-        ).select_related("session_type")
+        ).select_related("session_type", "series")
     )
     own = [s for s in week_sessions if s.program_id == program.pk]
     others = [s for s in week_sessions if s.program_id != program.pk]
@@ -275,6 +276,7 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
         iv = _session_iv(s)
         if s.session_type.is_group:
             members = roster.get(s.pk, [])
+            fixed = s.source == SessionSource.MANUAL
             locked = 0 if from_published else len(members)
             has_place = s.room_id in room_ids or bool(s.telehealth_url)
             if locked and not (s.facilitator_id in creds and has_place):
@@ -286,8 +288,14 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
                     program_id=f"g{program.pk}",
                     interval=iv,
                     track_id=f"t{s.track_id}" if s.track_id else None,
-                    room_id=room(s.room_id),
-                    facilitator_id=fac(s.facilitator_id),
+                    # what the session asks for: a hand-made session its own room and
+                    # facilitator; a published one what its series fixes (None: any)
+                    room_id=room(s.room_id if fixed else (s.series.room_id if s.series else None)),
+                    facilitator_id=fac(
+                        s.facilitator_id
+                        if fixed
+                        else (s.series.facilitator_id if s.series else None)
+                    ),
                     topic=s.topic,
                     telehealth=bool(s.telehealth_url) and s.room_id is None,
                     locked_members=locked,
