@@ -300,3 +300,22 @@ def test_the_due_list_paginates_and_is_audited(cast):
     assert page.status_code == 200 and b"GAD-7" in page.content and b"overdue" in page.content
     event = AuditEvent.objects.filter(event="measure.due_list").last()
     assert event.detail["patient_ids"] == [cast.patient_a.pk]
+
+
+def test_the_trend_include_renders_for_the_plan_review(cast, rf):
+    from django.template.loader import render_to_string
+
+    from openiop.measures.selectors import trend_for_review
+
+    record_history(cast, 4)
+    trend = trend_for_review(actor=cast.clinician_a, patient=cast.patient_a)
+    html = render_to_string("measures/_trend_chart.html", {"trend": trend})
+    assert html.count('<svg class="trend"') == 2 and "Moderate 10-14" in html
+    assert trend_for_review(actor=cast.readonly_a, patient=cast.patient_a) == []
+    phq9 = next(t for t in trend if t["instrument"].code == "phq9")
+    single = render_to_string(
+        "measures/_trend_chart.html",
+        {"instrument": phq9["instrument"], "responses": phq9["responses"]},
+    )
+    assert single.count('<svg class="trend"') == 1
+    assert "No scored questionnaires yet" in render_to_string("measures/_trend_chart.html", {})

@@ -242,3 +242,12 @@ def dashboard_measures(user, ctx: dict) -> list[int]:
         ctx["measures_due_count"] = len(due)
         ctx["measures_overdue_count"] = sum(1 for d in due if d.status == "overdue")
     return shown
+
+
+def trend_for_review(*, actor, patient) -> list[dict]:
+    """Every instrument's trend for a patient, newest first, for the treatment
+    plan review (render with measures/_trend_chart.html, `trend=`). Empty if
+    the actor may not see scores."""
+    if not can(actor, "measure.view"):
+        return []
+    return trends(actor=actor, patient=patient)

@@ -13,6 +13,7 @@ class MetricOut(Schema):
     denominator: int | None
     status: str
     note: str
+    summary: str
     definition: str
 
 

@@ -70,6 +70,7 @@ class Metric:
     status: str = "shown"  # shown | suppressed | not_measured | no_data
     note: str = ""
     extra: dict = field(default_factory=dict)
+    summary: str = ""  # the definition in one line, shown next to the number
 
     @property
     def shown(self) -> bool:
@@ -403,6 +404,19 @@ def negative_tests(ctx) -> dict[int, Metric]:
     }
 
 
+SUMMARIES = {
+    "admissions": "Admissions in the period.",
+    "retention": "Median days from admission to discharge, of those discharged.",
+    "completion": "Discharges that completed treatment, of all discharges.",
+    "attendance": "Sessions attended, of sessions scheduled.",
+    "phq9_response": "Discharged with a PHQ-9 at least halved, of those who started at 10+.",
+    "phq9_remission": "Discharged with a PHQ-9 below 5, of those who started at 10+.",
+    "gad7_response": "Discharged with a GAD-7 at least halved, of those who started at 10+.",
+    "gad7_remission": "Discharged with a GAD-7 below 5, of those who started at 10+.",
+    "negative_tests": f"Tests negative for every substance, of all tests due in {TEST_DAYS} days.",
+    "step_downs": "Discharges to a lower level of care, of all discharges.",
+}
+
 METRICS = [
     admissions,
     retention,
@@ -482,6 +496,9 @@ def program_outcomes(
         program_ids=ids,
     )
     results = [fn(ctx) for fn in METRICS]
+    for by_program in results:
+        for m in by_program.values():
+            m.summary = SUMMARIES.get(m.code, "")
     return [ProgramOutcomes(p, [r[p.pk] for r in results]) for p in program_list]
 
 

@@ -24,6 +24,8 @@ def _publishable(actor, program) -> bool:
 def outcomes(request):
     form = PeriodForm(request.GET or None)
     period = form.period()
+    if not request.GET:
+        form = PeriodForm(initial={"start": period.start, "end": period.end})
     programs = selectors.outcome_programs(request.user).order_by("name")
     page = paginate(request, programs, per_page=10)
     results = selectors.program_outcomes(
