@@ -270,8 +270,8 @@ class WeekModel:
 
     def hint(self, groups: dict, chosen: list[int]) -> None:
         """Hint a full solution given per-offer decisions (greedy's or a previous stage's)."""
-        m, space = self.model, self.space
-        m.clear_hints()
+        space = self.space
+        pairs: list[tuple[object, int]] = []
         minutes: dict[str, int] = defaultdict(int)
         for cls in space.classes:
             k, g = cls.index, cls.first
@@ -280,23 +280,25 @@ class WeekModel:
             rooms = {state[1] for state in running}
             members = {pid for state in running for pid in state[2]}
             if not g.locked:
-                m.add_hint(self.n[k], len(running))
-                for c in g.facilitators:
-                    m.add_hint(self.fac[k, c], c in facs)
-                for r, _ in g.rooms:
-                    m.add_hint(self.room[k, r], r in rooms)
+                pairs.append((self.n[k], len(running)))
+                pairs += [(self.fac[k, c], int(c in facs)) for c in g.facilitators]
+                pairs += [(self.room[k, r], int(r in rooms)) for r, _ in g.rooms]
             for pid in g.members:
-                m.add_hint(self.x[pid, k], pid in members)
+                pairs.append((self.x[pid, k], int(pid in members)))
                 if pid in members:
                     minutes[pid] += g.interval.minutes
         chosen_set = set(chosen)
         for k, v in self.appt.items():
-            m.add_hint(v, k in chosen_set)
+            pairs.append((v, int(k in chosen_set)))
             if k in chosen_set:
                 c = space.candidates[k]
                 minutes[c.patient_id] += space.needs[c.need].minutes
         for pid, v in self.below.items():
-            m.add_hint(v, max(0, space.min_minutes[pid] - minutes[pid]))
+            pairs.append((v, max(0, space.min_minutes[pid] - minutes[pid])))
+        self.model.clear_hints()
+        hint = self.model.proto.solution_hint
+        hint.vars.extend([v.index for v, _ in pairs])
+        hint.values.extend([int(value) for _, value in pairs])
 
     def decisions(self, values: Callable[[object], int], prefer: set[tuple] | None = None):
         groups: dict[str, tuple[str, str | None, list[str]]] = {}

@@ -18,6 +18,7 @@ from openiop.scheduling.solver.catalog import ROLE_NOUNS
 from openiop.scheduling.solver.model import (
     WEEKDAY_PLURALS,
     Instance,
+    InstanceError,
     Interval,
     Patient,
     Reason,
@@ -119,9 +120,22 @@ def explain(
 
     patients = [p for p in instance.patients if patient_ids is None or p.id in patient_ids]
     if space is None:
-        space = build_space(
-            instance if patient_ids is None else replace(instance, patients=tuple(patients))
-        )
+        try:
+            space = build_space(
+                instance if patient_ids is None else replace(instance, patients=tuple(patients))
+            )
+        except InstanceError:  # nobody works this week: every need is unmet for that reason
+            return tuple(
+                UnmetNeed(
+                    p.id,
+                    n.session_type,
+                    n.count,
+                    n.count * instance.need_minutes(n),
+                    (Reason("no_staff", "nobody on staff works at this site this week"),),
+                )
+                for p in patients
+                for n in p.needs
+            )
     booked = _Bookings(instance, schedule)
     out = []
     for p in patients:

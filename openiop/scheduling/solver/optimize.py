@@ -42,9 +42,9 @@ class SolveOptions:
     seed: int = 0
     hint: bool = True
     decompose: bool = True
-    needs_share: float = 0.7  # of the time left after building, for the needs stage
+    needs_share: float = 0.8  # of the time left after building, for the needs stage
     relaxation: bool = True  # LP bound, LP rounding and RENS before CP-SAT
-    rens_share: float = 0.5  # of each part's needs time, for the restricted search
+    rens_share: float = 1.0  # of a part's needs time for RENS; what it leaves goes to full LNS
     stability_first: bool = False  # count changes from `previous` in the first stage (repair)
     on_progress: Callable[[Progress], None] | None = None
     log: bool = False
@@ -298,6 +298,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     run = _Run(options)
     validate(instance)
     pieces = split_by_site(instance) if options.decompose else [instance]
+    # first a complete, checkable week: every part's pruned space and greedy schedule
     for sub in pieces:
         part = _Part(sub)
         run.parts.append(part)
@@ -307,14 +308,20 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             part.space = build_space(sub, step=options.step_min)
         except InstanceError:
             continue  # a site with nobody working: its needs stay unmet, explained below
-        prefer = {("group", p.patient_id, p.offer_id) for p in sub.previous if p.offer_id} | {
+        part.prefer = {("group", p.patient_id, p.offer_id) for p in sub.previous if p.offer_id} | {
             ("appt", p.patient_id, p.session_type, p.clinician_id, p.interval)
             for p in sub.previous
             if not p.offer_id
         }
-        part.prefer = prefer
-        part.decisions = greedy_decisions(part.space, prefer=prefer)
-        part.best = None
+        part.decisions = greedy_decisions(part.space, prefer=part.prefer)
+        part.best = needs_value(part.space, *part.decisions)
+    first_feasible = run.elapsed()
+    greedy_value = sum(p.best for p in run.parts)
+    run.emit("needs")
+    # then the models, hinted with those weeks
+    for part in run.parts:
+        if part.space is None:
+            continue
         part.model = WeekModel(part.space, stability_first=options.stability_first)
         part.model.model.minimize(part.model.needs_expr)
         part.best = _value(part, part.decisions)
@@ -322,8 +329,6 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             part.model.hint(*part.decisions)
         part.size = len(part.model.model.proto.variables) + 1
     built = run.elapsed()
-    greedy_value = sum(p.best for p in run.parts)
-    run.emit("needs")
     active = [p for p in run.parts if p.model is not None]
     for part in active:
         _relax_and_round(run, part)
@@ -339,7 +344,11 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         if budget[id(part)] > 0.2:
             run.solve_preferences(part, budget[id(part)])
 
-    schedules = [p.space.to_schedule(*p.decisions) for p in run.parts if p.space is not None]
+    schedules, unmet = [], []
+    for part in run.parts:
+        week = part.space.to_schedule(*part.decisions) if part.space else Schedule()
+        schedules.append(week)
+        unmet += explain(part.instance, week, space=part.space)
     schedule = Schedule(
         groups=tuple(g for s in schedules for g in s.groups),
         appointments=tuple(
@@ -349,7 +358,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             )
         ),
     )
-    unmet = explain(instance, schedule)
+    unmet = tuple(unmet)
     unmet_minutes = sum(u.minutes for u in unmet)
     below = below_minimum_minutes(instance, schedule)
     objective = unmet_minutes + below
@@ -363,7 +372,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         bound=min(objective, sum(p.model.minutes_bound(p.bound) for p in active)),
         unmet_minutes=unmet_minutes,
         below_minimum_minutes=below,
-        first_feasible_s=built,
+        first_feasible_s=first_feasible,
         wall_s=run.elapsed(),
         timeline=tuple(run.timeline),
         stats={

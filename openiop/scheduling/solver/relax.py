@@ -43,9 +43,19 @@ def relax(model: cp_model.CpModel, *, time_limit_s: float = 30.0) -> Relaxation 
         return None
     lp.SetTimeLimit(int(time_limit_s * 1000))
     xs = [lp.NumVar(v.domain[0], _last(v.domain), "") for v in proto.variables]
+    inf = lp.infinity()
 
-    def literal(ref: int):
-        return xs[ref] if ref >= 0 else 1 - xs[-ref - 1]
+    def row(lo: float, hi: float, terms) -> None:
+        """lo <= sum(coef * literal) <= hi, literals as CP-SAT refs (negative: 1 - x)."""
+        ct = lp.Constraint(lo, hi)
+        shift = 0
+        for ref, coef in terms:
+            if ref >= 0:
+                ct.SetCoefficient(xs[ref], coef)
+            else:
+                ct.SetCoefficient(xs[-ref - 1], -coef)
+                shift += coef
+        ct.SetBounds(lo - shift if lo > -inf else -inf, hi - shift if hi < inf else inf)
 
     for c in proto.constraints:
         enforced = list(c.enforcement_literal)
@@ -53,25 +63,24 @@ def relax(model: cp_model.CpModel, *, time_limit_s: float = 30.0) -> Relaxation 
             if enforced:
                 continue
             lo, hi = c.linear.domain[0], _last(c.linear.domain)
-            expr = lp.Sum(
-                [co * xs[v] for v, co in zip(c.linear.vars, c.linear.coeffs, strict=True)]
-            )
-            if lo > -INT64_EDGE:
-                lp.Add(expr >= lo)
-            if hi < INT64_EDGE:
-                lp.Add(expr <= hi)
+            ct = lp.Constraint(lo if lo > -INT64_EDGE else -inf, hi if hi < INT64_EDGE else inf)
+            for v, co in zip(c.linear.vars, c.linear.coeffs, strict=True):
+                ct.SetCoefficient(xs[v], co)
         elif c.has_at_most_one():
-            lp.Add(lp.Sum([literal(r) for r in c.at_most_one.literals]) <= 1)
+            row(-inf, 1, [(r, 1) for r in c.at_most_one.literals])
         elif c.has_exactly_one():
-            lp.Add(lp.Sum([literal(r) for r in c.exactly_one.literals]) == 1)
+            row(1, 1, [(r, 1) for r in c.exactly_one.literals])
         elif c.has_bool_and():
-            for e in enforced:
+            for e in enforced:  # e => r, i.e. e - r <= 0
                 for r in c.bool_and.literals:
-                    lp.Add(literal(e) <= literal(r))
+                    row(-inf, 0, [(e, 1), (r, -1)])
         elif c.has_bool_or() and not enforced:
-            lp.Add(lp.Sum([literal(r) for r in c.bool_or.literals]) >= 1)
+            row(1, inf, [(r, 1) for r in c.bool_or.literals])
     obj = proto.objective
-    lp.Minimize(lp.Sum([co * xs[v] for v, co in zip(obj.vars, obj.coeffs, strict=True)]))
+    objective = lp.Objective()
+    for v, co in zip(obj.vars, obj.coeffs, strict=True):
+        objective.SetCoefficient(xs[v], co)
+    objective.SetMinimization()
     status = lp.Solve()
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None

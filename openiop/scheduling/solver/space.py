@@ -30,6 +30,7 @@ from openiop.scheduling.solver.model import (
     Patient,
     RoomKind,
     Schedule,
+    TimeOfDay,
 )
 
 
@@ -366,12 +367,17 @@ def _appointment_candidates(inst, step, clinician_free, room_classes, max_minute
     for o in inst.offers:
         if o.track_id:
             track_hours[o.track_id].append(o.interval)
+    open_by_day = {
+        rc.index: {d: [(w.start, w.end) for w in rc.free if w.day == d] for d in range(7)}
+        for rc in room_classes
+    }
     for p in inst.patients:
         site_id = inst.program[p.program_id].site_id
         # group time is protected: no appointment during the patient's own track's groups
         free = (
             win.subtract(p.availability, track_hours[p.track_id]) if p.track_id else p.availability
         )
+        shared: dict[str, tuple[Interval, ...]] = {}  # clinician -> hours both are free
         for need in p.needs:
             stype = inst.session_type[need.session_type]
             if stype.is_group:
@@ -384,26 +390,30 @@ def _appointment_candidates(inst, step, clinician_free, room_classes, max_minute
             if max_minutes[p.id] is not None and minutes > max_minutes[p.id]:
                 continue
             seats = 1 + stype.extra_seats
-            classes = [rc for rc in room_classes if rc.site_id == site_id and rc.capacity >= seats]
+            classes = [
+                rc.index for rc in room_classes if rc.site_id == site_id and rc.capacity >= seats
+            ]
             remote = p.telehealth_ok and stype.telehealth_ok
             for c in inst.clinicians:
                 if site_id not in c.site_ids or not stype.allows(c.credentials):
                     continue
+                if c.id not in shared:
+                    shared[c.id] = win.intersect(free, clinician_free[c.id])
                 continuity = int(
                     bool(need.preferred_clinician_id) and c.id != need.preferred_clinician_id
                 )
-                for window in win.intersect(free, clinician_free[c.id]):
+                for window in shared[c.id]:
+                    day = window.day
                     for start in _starts(window, minutes, step):
-                        iv = Interval(window.day, start, start + minutes)
+                        end = start + minutes
+                        iv = Interval(day, start, end)
                         cost = continuity + int(
-                            bool(p.time_of_day) and iv.time_of_day != p.time_of_day
+                            bool(p.time_of_day) and TimeOfDay.of(start) != p.time_of_day
                         )
-                        for rc in classes:
-                            if win.covers(rc.free, iv):
+                        for k in classes:
+                            if any(lo <= start and end <= hi for lo, hi in open_by_day[k][day]):
                                 cands.append(
-                                    ApptCandidate(
-                                        len(cands), ref.index, p.id, c.id, iv, rc.index, cost
-                                    )
+                                    ApptCandidate(len(cands), ref.index, p.id, c.id, iv, k, cost)
                                 )
                         if remote:
                             cands.append(

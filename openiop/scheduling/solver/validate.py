@@ -18,6 +18,7 @@ from openiop.scheduling.solver.model import (
     Modality,
     RoomKind,
 )
+from openiop.scheduling.solver.windows import subtract
 
 MAX_NEED_COUNT = 14
 
@@ -70,6 +71,12 @@ def validate(instance: Instance) -> None:
         raise InstanceError(
             f"The week of {inst.week:%Y-%m-%d} has no staff with working hours: "
             "nobody can run a session.",
+            field="clinicians",
+        )
+    if not any(subtract(c.availability, c.leave) for c in inst.clinicians):
+        raise InstanceError(
+            f"The week of {inst.week:%Y-%m-%d} has no staff: every clinician is on leave "
+            "or has no working hours.",
             field="clinicians",
         )
     for c in inst.clinicians:
