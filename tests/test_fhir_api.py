@@ -116,7 +116,14 @@ def test_bad_requests_get_an_operation_outcome(client, cast, staff_token, path, 
     assert outcome["issue"][0]["diagnostics"]
 
 
+def test_unknown_paths_answer_an_operation_outcome(client, db):
+    response = get(client, "patient/lowercase")
+    assert response.status_code == 404
+    validate(body(response))
+
+
 def test_the_api_is_read_only(client, cast, staff_token):
+    client = client.__class__(enforce_csrf_checks=True)
     response = client.post(
         "/fhir/R4/Patient",
         data="{}",

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from openiop.audit.models import AuditEvent
 from openiop.interop.models import ExportJob
 from openiop.interop.services.bulk import bulk_export
 from tests.fhir_helpers import dangling, validate
@@ -60,6 +61,9 @@ def test_a_staff_export_holds_only_what_they_may_see(cast, tmp_path):
     bulk_export(organization=cast.org, out_dir=tmp_path, actor=cast.director_a)
     patients = [r for r in read_export(tmp_path) if r["resourceType"] == "Patient"]
     assert [p["id"] for p in patients] == [str(cast.patient_a.uuid)]
+    event = AuditEvent.objects.get(event="fhir.bulk_export")
+    assert event.actor == cast.director_a
+    assert list(event.subjects.values_list("patient_id", flat=True)) == [cast.patient_a.pk]
     assert dangling(read_export(tmp_path)) == set()
 
 

@@ -39,7 +39,7 @@ class ConsentForm(forms.Form):
         choices=RecipientScope.choices, widget=forms.RadioSelect, label="Recipients"
     )
     recipient = forms.ModelChoiceField(
-        queryset=None, required=False, label="Named recipient", help_text="For a named consent."
+        queryset=None, required=False, label="Which recipient", help_text="For a named consent."
     )
     purpose = forms.ChoiceField(choices=Purpose.choices)
     purpose_detail = forms.CharField(max_length=300, required=False, label="Purpose, in words")

@@ -13,3 +13,7 @@ class InteropConfig(AppConfig):
             from openiop.interop import measures_bridge
 
             measures_bridge.register()
+        if apps.is_installed("openiop.scheduling"):
+            from openiop.interop import scheduling_bridge
+
+            scheduling_bridge.register()

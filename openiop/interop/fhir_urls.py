@@ -12,4 +12,5 @@ urlpatterns = [
     re_path(rf"^Patient/{ID}/\$everything$", rest.everything, name="everything"),
     re_path(rf"^{TYPE}/{ID}$", rest.read, name="read"),
     re_path(rf"^{TYPE}$", rest.search, name="search"),
+    re_path(r"^(?P<path>.*)$", rest.unknown, name="unknown"),
 ]

@@ -118,6 +118,9 @@ def fhir_view(*, public: bool = False):
                     return error_response(404, "Not found, or not yours to see.")
 
         wrapped.openiop_permission = "fhir-api"
+        # read-only: anything but GET is answered 405 before any work, so a
+        # POST needs no CSRF token to be refused with an OperationOutcome
+        wrapped.csrf_exempt = True
         return wrapped
 
     return deco
@@ -231,6 +234,12 @@ def _record_of(reader: Reader, patient) -> tuple[dict, object]:
 
 
 # views -------------------------------------------------------------------------------
+
+
+@fhir_view(public=True)
+def unknown(request, path: str = ""):
+    """Any other path under /fhir/R4/: an OperationOutcome, not an HTML page."""
+    return error_response(404, "There is no such FHIR endpoint; see /fhir/R4/metadata.")
 
 
 @fhir_view(public=True)

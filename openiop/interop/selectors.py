@@ -56,6 +56,7 @@ class PatientRecord:
     consents: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # resources other apps add (scores ...)
     scope: Scope = FULL
+    users: dict = field(default_factory=dict)  # staff other apps' resources reference
 
     @property
     def part2(self) -> bool:
@@ -197,6 +198,7 @@ def practitioners_for(records, organization_id: int) -> list:
                     for objective in goal.objectives.all():
                         for iv in objective.interventions.all():
                             users[iv.responsible_id] = iv.responsible
+        users.update(r.users)
     creds: dict[int, list] = {}
     for c in StaffCredential.objects.filter(
         user_id__in=list(users), organization_id=organization_id

@@ -69,6 +69,12 @@ MATRIX = {
         None,
         api(PATIENT_READERS, hidden={"clinician_b"}),
     ),
+    ("fhir/R4/^(?P<path>.*)$", "unknown"): (
+        "get",
+        lambda c: "/fhir/R4/patient/lowercase",
+        None,
+        page(EVERYONE, ok=404, anon=404),
+    ),
     (f"fhir/R4/^{TYPE}$", "search"): (
         "get",
         lambda c: "/fhir/R4/Patient",

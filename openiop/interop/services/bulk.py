@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from openiop.accounts.models import Membership, StaffCredential, User
-from openiop.audit.models import Action, AuditEvent
+from openiop.audit.models import Action, AuditEvent, AuditSubject
 from openiop.audit.services import audit_record
 from openiop.interop.fhir.bundle import dumps
 from openiop.interop.fhir.practitioner import practitioner_resource
@@ -111,24 +111,35 @@ def bulk_export(
     today = timezone.localdate()
     writer = _Writer(out_dir)
     done = 0
-    exported_ids: list[int] = []
     cache: dict = {}
+    # One event for the export; the patients it holds are added to it chunk by
+    # chunk (AuditSubject), so memory does not grow with the organization.
+    event = audit_record(
+        actor=actor,
+        action=Action.EXECUTE,
+        event="fhir.bulk_export",
+        organization_id=organization.pk,
+        detail={"patients": total, "scope": sorted(scope.categories), "audit": include_audit},
+        actor_name=None if actor else "openiop export-fhir",
+    )
     try:
         _write_directory(writer, organization, actor)
         last = 0
         while True:
-            batch = list(
-                patients.filter(pk__gt=last).select_related("organization").order_by("pk")[:chunk]
-            )
+            batch = list(patients.filter(pk__gt=last).order_by("pk")[:chunk])
             if not batch:
                 break
+            for p in batch:
+                p.organization = organization  # one object, not one per patient
             last = batch[-1].pk
             for record in load_records(batch, scope=scope, cache=cache):
                 by_type = patient_resources(record, today=today)
                 for rtype in TYPES:
                     for resource in by_type.get(rtype, ()):
                         writer.write(resource)
-            exported_ids += [p.pk for p in batch]
+            AuditSubject.objects.bulk_create(
+                [AuditSubject(event=event, patient_id=p.pk) for p in batch]
+            )
             done += len(batch)
             if progress:
                 progress(done, total, sum(writer.counts.values()))
@@ -136,15 +147,6 @@ def bulk_export(
             _write_audit(writer, organization, literal=actor is None)
     finally:
         files = writer.close()
-    audit_record(
-        actor=actor,
-        action=Action.EXECUTE,
-        event="fhir.bulk_export",
-        organization_id=organization.pk,
-        patient_ids=exported_ids,
-        detail={"counts": writer.counts, "audit_included": include_audit},
-        actor_name=None if actor else "openiop export-fhir",
-    )
     return BulkResult(counts=dict(writer.counts), patients=done, files=files)
 
 
