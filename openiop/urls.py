@@ -16,6 +16,8 @@ urlpatterns = [
     path("interop/", include("openiop.interop.urls")),
     path("measures/", include("openiop.measures.urls")),
     path("outcomes/", include("openiop.outcomes.urls")),
+    path("scheduling/", include("openiop.scheduling.urls")),
+    path("", include("openiop.scheduling.public_urls")),
     path("", include("openiop.measures.public_urls")),
     path("", include("openiop.directory.urls")),
     path("admin/", admin.site.urls),

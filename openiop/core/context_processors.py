@@ -14,6 +14,7 @@ def navigation(request):
         ("plans:reviews_due", "Plan reviews", "plan.review"),
         ("plans:templates", "Plan library", "plantemplate.view"),
         ("measures:due", "Measures", "measure.view"),
+        ("scheduling:week", "Schedule", "schedule.view"),
         ("outcomes:programs", "Outcomes", "outcomes.view"),
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),

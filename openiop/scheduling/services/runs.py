@@ -326,16 +326,17 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
     _require(actor, program, Action.CREATE)
     if run.kind != RunKind.PLAN or run.status != RunStatus.DONE:
         raise ApplicationError("Only a finished, unpublished plan for a week can be published.")
+    result = {"groups": [], "appointments": [], **(run.result or {})}
     types = {t.code: t for t in SessionType.objects.filter(organization_id=run.organization_id)}
     series = {
         s.pk: s
         for s in SessionSeries.objects.filter(
             program=program,
-            pk__in=[int(g["offer"][1:]) for g in run.result["groups"] if g["offer"][0] == "S"],
+            pk__in=[int(g["offer"][1:]) for g in result["groups"] if g["offer"][0] == "S"],
         )
     }
-    patient_ids = {p for g in run.result["groups"] for p in g["patients"]} | {
-        a["patient"] for a in run.result["appointments"]
+    patient_ids = {p for g in result["groups"] for p in g["patients"]} | {
+        a["patient"] for a in result["appointments"]
     }
     episodes = {
         e.patient_id: e
@@ -349,7 +350,7 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
             "A patient in this proposal has been discharged since it was made; run it again."
         )
     sessions, rosters = [], []
-    for g in run.result["groups"]:
+    for g in result["groups"]:
         kind, pk = g["offer"][0], int(g["offer"][1:])
         if kind == "S":
             s = group_session(
@@ -361,7 +362,7 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
             s.source = SessionSource.SOLVER
         sessions.append(s)
         rosters.append(g["patients"])
-    for a in run.result["appointments"]:
+    for a in result["appointments"]:
         sessions.append(
             appointment_session(program, types, run.week, a, actor, SessionSource.SOLVER)
         )

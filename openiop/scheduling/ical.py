@@ -1,0 +1,45 @@
+"""iCalendar (RFC 5545) feeds, with the `icalendar` package.
+
+A feed holds times, places, the session type's label and the telehealth link,
+nothing else: no diagnosis, no plan, no note, no other patient's name (a
+clinician's feed does not name the patients either). Times carry their site's
+zone (TZID with a VTIMEZONE), so phones show 18:00 as 18:00 across DST.
+"""
+
+import datetime as dt
+
+from icalendar import Calendar, Event
+
+from openiop.scheduling import localtime
+
+PRODID = "-//OpenIOP//Scheduling//EN"
+
+
+def feed_calendar(sessions, *, name: str, host: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    for s in sessions:
+        ev = Event()
+        ev.add("uid", f"{s.uuid}@{host}")
+        ev.add("dtstamp", s.updated_at.astimezone(dt.UTC))
+        ev.add("dtstart", localtime.local_instant(s.date, s.start_time, s.time_zone))
+        ev.add("dtend", s.ends_at.astimezone(localtime.zone(s.time_zone)))
+        ev.add("summary", s.session_type.name)
+        if s.room_id:
+            site = s.program.site
+            ev.add(
+                "location", f"{s.room.name}, {site.name}, {site.street}, {site.city} {site.state}"
+            )
+        elif s.telehealth_url:
+            ev.add("location", "Telehealth")
+            ev.add("url", s.telehealth_url)
+            ev.add("description", f"Join online: {s.telehealth_url}")
+        ev.add("status", "CANCELLED" if s.status == "cancelled" else "CONFIRMED")
+        ev.add("transp", "OPAQUE")
+        cal.add_component(ev)
+    cal.add_missing_timezones()
+    return cal.to_ical()
