@@ -439,3 +439,21 @@ def test_an_organization_adds_its_own_instrument(cast):
         services.instrument_create(
             actor=cast.clinician_a, organization=cast.org, definition={**definition, "code": "x7"}
         )
+
+
+@pytest.mark.parametrize(
+    "who", ["clinician_a", "clinician_b", "readonly_a", "director_a", "intake", "admin"]
+)
+def test_for_patient_follows_the_same_scope_as_visible_to(cast, who):
+    from openiop.measures.models import CheckIn, DrugTest, Response, SafetyAlert
+
+    phq9(cast, [0] * 8 + [1])
+    services.drug_test_record(
+        actor=cast.clinician_a, patient=cast.patient_a, collected_on=TODAY, status="missed"
+    )
+    services.checkin_record(actor=cast.clinician_a, patient=cast.patient_a, mood=5, cravings=1)
+    actor = getattr(cast, who)
+    for model in (Response, SafetyAlert, DrugTest, CheckIn):
+        for patient in (cast.patient_a, cast.patient_b):
+            expected = set(model.objects.visible_to(actor, "view").filter(patient=patient))
+            assert set(model.objects.for_patient(actor, patient)) == expected, (model, who)

@@ -1,10 +1,11 @@
-"""Reads for measurement-based care, always from `visible_to`, in a constant
+"""Reads for measurement-based care, always from `visible_to` (or its
+one-patient form `for_patient`), in a constant
 number of queries per page."""
 
 import datetime as dt
 from collections import OrderedDict
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,7 +17,6 @@ from openiop.measures.models import (
     AlertStatus,
     CheckIn,
     DrugTest,
-    DrugTestResult,
     Instrument,
     PatientLink,
     RecordStatus,
@@ -40,9 +40,7 @@ def visible_patient(actor, patient_uuid) -> Patient:
 def responses_for(*, actor, patient):
     """A patient's final responses. Their instruments are not joined: each row
     would decode the instrument's whole definition; see `with_instruments`."""
-    return Response.objects.visible_to(actor, "view").filter(
-        patient=patient, status=RecordStatus.FINAL
-    )
+    return Response.objects.for_patient(actor, patient).filter(status=RecordStatus.FINAL)
 
 
 def with_instruments(responses):
@@ -88,8 +86,7 @@ def patient_measures(*, actor, patient, today: dt.date | None = None) -> dict:
     if can(actor, "measure.view"):
         ctx["trends"] = trends(actor=actor, patient=patient)
         ctx["links"] = list(
-            PatientLink.objects.visible_to(actor, "view")
-            .filter(patient=patient)
+            PatientLink.objects.for_patient(actor, patient)
             .select_related("instrument", "created_by")
             .defer("instrument__definition")[:8]
         )
@@ -101,21 +98,17 @@ def patient_measures(*, actor, patient, today: dt.date | None = None) -> dict:
     if can(actor, "drug_test.view"):
         ctx["show_tests"] = True
         ctx["drug_tests"] = list(
-            DrugTest.objects.visible_to(actor, "view")
-            .filter(patient=patient)
-            .prefetch_related(Prefetch("results", queryset=DrugTestResult.objects.order_by("id")))[
+            DrugTest.objects.for_patient(actor, patient).filter(record_status=RecordStatus.FINAL)[
                 :12
             ]
         )
-        ctx["recovery"] = (
-            RecoveryStart.objects.visible_to(actor, "view").filter(patient=patient).first()
-        )
+        ctx["recovery"] = RecoveryStart.objects.for_patient(actor, patient).first()
         if ctx["recovery"]:
             ctx["recovery_days"] = (today - ctx["recovery"].started_on).days
     if can(actor, "checkin.view"):
         checkins = list(
-            CheckIn.objects.visible_to(actor, "view")
-            .filter(patient=patient, day__gte=today - dt.timedelta(days=CHECKIN_DAYS - 1))
+            CheckIn.objects.for_patient(actor, patient)
+            .filter(day__gte=today - dt.timedelta(days=CHECKIN_DAYS - 1))
             .order_by("day")
         )
         ctx["show_checkins"] = bool(checkins)
@@ -124,8 +117,7 @@ def patient_measures(*, actor, patient, today: dt.date | None = None) -> dict:
         ctx["trigger_counts"] = _trigger_counts(checkins)
     if can(actor, "alert.view"):
         ctx["alerts"] = list(
-            SafetyAlert.objects.visible_to(actor, "view")
-            .filter(patient=patient)
+            SafetyAlert.objects.for_patient(actor, patient)
             .select_related("acknowledged_by")
             .order_by("-status", "-created_at")[:10]
         )
@@ -159,28 +151,22 @@ def chart_summary(*, actor, patient) -> dict:
             latest.setdefault(r.instrument_id, r)
         ctx["latest"] = with_instruments(list(latest.values())[:6])
     if can(actor, "drug_test.view"):
-        tests = DrugTest.objects.visible_to(actor, "view").filter(
-            patient=patient, record_status=RecordStatus.FINAL
+        tests = DrugTest.objects.for_patient(actor, patient).filter(
+            record_status=RecordStatus.FINAL
         )
         ctx["last_test"] = tests.first()
         ctx["concern_tests_30"] = tests.filter(
             collected_on__gte=timezone.localdate() - dt.timedelta(days=30)
         ).exclude(outcome="negative")[:5]
-        ctx["recovery"] = (
-            RecoveryStart.objects.visible_to(actor, "view").filter(patient=patient).first()
-        )
+        ctx["recovery"] = RecoveryStart.objects.for_patient(actor, patient).first()
         if ctx["recovery"]:
             ctx["recovery_days"] = (timezone.localdate() - ctx["recovery"].started_on).days
     if can(actor, "alert.view"):
         ctx["open_alerts"] = list(
-            SafetyAlert.objects.visible_to(actor, "view").filter(
-                patient=patient, status=AlertStatus.OPEN
-            )[:5]
+            SafetyAlert.objects.for_patient(actor, patient).filter(status=AlertStatus.OPEN)[:5]
         )
     if can(actor, "checkin.view"):
-        ctx["last_checkin"] = (
-            CheckIn.objects.visible_to(actor, "view").filter(patient=patient).first()
-        )
+        ctx["last_checkin"] = CheckIn.objects.for_patient(actor, patient).first()
     return ctx
 
 

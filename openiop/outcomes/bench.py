@@ -13,6 +13,7 @@ Prints one JSON object.
 
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -83,12 +84,13 @@ def _time_trends(org, requests: int, log) -> dict:
     for url in urls[:3]:
         assert client.get(url, secure=True).status_code == 200, url
     log(f"trend page as {clinician.username}: {requests} requests over {len(urls)} patients")
-    times, queries = [], []
+    times, cpu, queries = [], [], []
     for i in range(requests):
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(urls[i % len(urls)], secure=True)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200
         queries.append(len(captured.captured_queries))
     return {
@@ -98,6 +100,10 @@ def _time_trends(org, requests: int, log) -> dict:
         "p50_ms": round(percentile(times, 0.50), 1),
         "p95_ms": round(percentile(times, 0.95), 1),
         "max_ms": round(max(times), 1),
+        # CPU time of this process (the page's own work; with SQLite, the
+        # database's too), which other load on the machine does not inflate
+        "cpu_p50_ms": round(percentile(cpu, 0.50), 1),
+        "cpu_p95_ms": round(percentile(cpu, 0.95), 1),
         "queries": int(statistics.median(queries)),
         "queries_max": max(queries),
     }
@@ -118,6 +124,8 @@ def bench_outcomes(*, repeats: int = DEFAULT_REPEATS, requests: int = 200, log=N
         request_log.setLevel(level)
     return {
         "benchmark": "outcomes",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
         "database": connection.vendor,
         "organization": org.slug,
         "patients": Patient.objects.filter(organization=org).count(),

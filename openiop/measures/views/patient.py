@@ -44,6 +44,7 @@ def patient_measures(request, patient_uuid):
         selectors.responses_for(actor=request.user, patient=patient)
         .defer("answers")
         .order_by("-administered_on", "-administered_at", "-id"),
+        per_page=10,
     )
     ctx["responses"].object_list = selectors.with_instruments(ctx["responses"].object_list)
     ctx["can_record"] = can(request.user, "measure.record")
