@@ -15,7 +15,7 @@ import datetime as dt
 import random
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from openiop.audit.models import Action
@@ -58,8 +58,19 @@ def seed_measures(organization, *, seed: int = 1) -> dict:
             detail={"seed": seed, "counts": counts},
             actor_name="openiop bench outcomes",
         )
+    _analyze()
     counts["seconds"] = round(time.perf_counter() - started, 2)
     return counts
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after the bulk load, as the
+    organization seeder does (autovacuum may be off on a benchmark server)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Response, DrugTest, DrugTestResult, CheckIn):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 class _Seeder:
