@@ -24,6 +24,7 @@ from openiop.care.plans.api import router as plans_router  # noqa: E402
 from openiop.directory.api import router as directory_router  # noqa: E402
 from openiop.organizations.api import router as organizations_router  # noqa: E402
 from openiop.patients.api import router as patients_router  # noqa: E402
+from openiop.scheduling.api import router as scheduling_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/", organizations_router)
@@ -33,6 +34,7 @@ api.add_router("/", measures_router)
 api.add_router("/outcomes", outcomes_router)
 api.add_router("/", plans_router)
 api.add_router("/directory", directory_router)
+api.add_router("/scheduling", scheduling_router)
 
 
 def _check_every_operation_declares_a_permission() -> None:

@@ -35,6 +35,7 @@ def each(members, status):
 def things(c):
     if hasattr(c, "_sched"):
         return c._sched
+    from openiop.accounts.models import StaffCredential
     from openiop.organizations.models import Room
     from openiop.scheduling.models import SessionType, SolverRun
     from openiop.scheduling.services.attendance import Mark, attendance_record
@@ -42,6 +43,7 @@ def things(c):
     from openiop.scheduling.services.notes import note_start
     from openiop.scheduling.services.sessions import roster_add, session_create
     from openiop.scheduling.services.types import session_types_ensure
+    from tests.factories import EpisodeFactory, PatientFactory
 
     t = type("Scheduling", (), {})()
     today = timezone.localdate()
@@ -49,6 +51,15 @@ def things(c):
     session_types_ensure(c.org)
     t.type = SessionType.objects.get(organization=c.org, code="group_therapy")
     t.room = Room.objects.create(site=c.program_a.site, name="Matrix Room", capacity=12)
+    StaffCredential.objects.create(
+        user=c.clinician_a,
+        organization=c.org,
+        license_type="LCSW",
+        number="MATRIX-1",
+        state="OR",
+        expires_on=timezone.localdate() + dt.timedelta(days=300),
+    )
+    t.extra = EpisodeFactory(program=c.program_a, patient=PatientFactory(organization=c.org))
     t.session = session_create(
         actor=c.director_a,
         program=c.program_a,
@@ -56,6 +67,7 @@ def things(c):
         date=timezone.localdate() - dt.timedelta(days=1),
         start_time=dt.time(9),
         room=t.room,
+        facilitator=c.clinician_a,
     )
     roster_add(actor=c.director_a, session=t.session, patient=c.patient_a)
     attendance_record(
@@ -231,5 +243,120 @@ MATRIX = {
         lambda c: f"/calendar/{things(c).token}.ics",
         None,
         dict.fromkeys(EVERYONE, 200),
+    ),
+    # API
+    ("api/v1/scheduling/session-types", "list_session_types"): (
+        "get",
+        lambda c: "/api/v1/scheduling/session-types",
+        None,
+        expect(each(TYPE_READERS, 200), api=True),
+    ),
+    ("api/v1/scheduling/sessions", "list_sessions"): (
+        "get",
+        lambda c: f"/api/v1/scheduling/sessions?week={things(c).session.date}",
+        None,
+        expect(each(READERS | {"clinician_b"}, 200), api=True),
+    ),
+    ("api/v1/scheduling/sessions", "create_session"): (
+        "post",
+        lambda c: "/api/v1/scheduling/sessions",
+        lambda c: {
+            "program": str(c.program_a.uuid),
+            "session_type": "psychoeducation",
+            "date": str(timezone.localdate() + dt.timedelta(days=2)),
+            "start_time": "10:00",
+            "room": str(things(c).room.uuid),
+            "topic": "Relapse prevention",
+        },
+        expect({**each(DIRECTOR, 201)}, api=True),
+    ),
+    ("api/v1/scheduling/sessions/<session_uuid>", "get_session"): (
+        "get",
+        lambda c: f"/api/v1/scheduling/sessions/{things(c).session.uuid}",
+        None,
+        expect({**each(READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/sessions/<session_uuid>/roster", "add_to_roster"): (
+        "post",
+        lambda c: f"/api/v1/scheduling/sessions/{things(c).session.uuid}/roster",
+        lambda c: {"patient": str(things(c).extra.patient.uuid)},
+        expect(each(DIRECTOR, 201), api=True),
+    ),
+    ("api/v1/scheduling/sessions/<session_uuid>/attendance", "record_attendance"): (
+        "put",
+        lambda c: f"/api/v1/scheduling/sessions/{things(c).session.uuid}/attendance",
+        lambda c: {"marks": [{"patient": str(c.patient_a.uuid), "status": "late", "minutes": 60}]},
+        expect({**each(NOTE_READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/patients/<patient_uuid>/availability", "get_availability"): (
+        "get",
+        lambda c: f"/api/v1/scheduling/patients/{c.patient_a.uuid}/availability",
+        None,
+        expect({**each(READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/patients/<patient_uuid>/availability", "put_availability"): (
+        "put",
+        lambda c: f"/api/v1/scheduling/patients/{c.patient_a.uuid}/availability",
+        lambda c: {"windows": [{"weekday": 0, "start_time": "17:00", "end_time": "21:00"}]},
+        expect(
+            {**each({"clinician_a", "director_a", "intake"}, 200), "clinician_b": 404}, api=True
+        ),
+    ),
+    ("api/v1/scheduling/patients/<patient_uuid>/hours", "get_hours"): (
+        "get",
+        lambda c: f"/api/v1/scheduling/patients/{c.patient_a.uuid}/hours",
+        None,
+        expect({**each(READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/sessions/<session_uuid>/note", "start_note"): (
+        "post",
+        lambda c: f"/api/v1/scheduling/sessions/{things(c).session.uuid}/note",
+        None,
+        expect({**each(NOTE_READERS, 201), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/notes/<note_uuid>", "get_note"): (
+        "get",
+        lambda c: f"/api/v1/scheduling/notes/{things(c).note.uuid}",
+        None,
+        expect({**each(NOTE_READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/notes/<note_uuid>", "save_note"): (
+        "put",
+        lambda c: f"/api/v1/scheduling/notes/{things(c).note.uuid}",
+        lambda c: {"revision": 1, "topic": "Coping with cravings", "group_part": "Synthetic."},
+        expect({**each(NOTE_READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/notes/<note_uuid>/sign", "sign_note"): (
+        "post",
+        lambda c: f"/api/v1/scheduling/notes/{things(c).note.uuid}/sign",
+        lambda c: {},
+        # a draft without its group part is refused, whoever signs it
+        expect({**each(NOTE_READERS, 400), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/notes/<note_uuid>/addenda", "add_addendum"): (
+        "post",
+        lambda c: f"/api/v1/scheduling/notes/{things(c).note.uuid}/addenda",
+        lambda c: {"text": "Late entry."},
+        # addenda follow a signed note; this one is a draft
+        expect({**each(NOTE_READERS, 400), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/solver-runs", "start_run"): (
+        "post",
+        lambda c: "/api/v1/scheduling/solver-runs",
+        lambda c: {"program": str(c.program_a.uuid), "week": str(timezone.localdate())},
+        # nobody has working hours in the matrix world: refused with a reason
+        expect(each(DIRECTOR, 400), api=True),
+    ),
+    ("api/v1/scheduling/solver-runs/<run_uuid>", "get_run"): (
+        "get",
+        lambda c: f"/api/v1/scheduling/solver-runs/{things(c).run.uuid}",
+        None,
+        expect({**each(READERS, 200), "clinician_b": 404}, api=True),
+    ),
+    ("api/v1/scheduling/solver-runs/<run_uuid>/publish", "publish_run"): (
+        "post",
+        lambda c: f"/api/v1/scheduling/solver-runs/{things(c).run.uuid}/publish",
+        None,
+        expect(each(DIRECTOR, 200), api=True),
     ),
 }
