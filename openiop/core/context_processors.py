@@ -18,6 +18,7 @@ def navigation(request):
         ("outcomes:programs", "Outcomes", "outcomes.view"),
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),
+        ("directory:manage", "Finder listing", "directory.wait_time"),
         ("audit:search", "Audit log", "audit.view"),
         ("consent:recipients", "Recipients", "recipient.manage"),
         ("interop:exports", "FHIR exchange", "fhir.export"),

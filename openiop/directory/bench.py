@@ -38,6 +38,7 @@ from openiop.directory import features as FT
 from openiop.directory.geo import EARTH_RADIUS_MILES
 from openiop.directory.models import Facility, Source
 from openiop.directory.search import full_scan, make_query, ranked
+from openiop.directory.services import tidy_after_import
 
 DEFAULT_FACILITIES = 30_000
 DEFAULT_QUERIES = 500
@@ -294,12 +295,7 @@ def bench_directory(
     started = time.perf_counter()
     placed = generate(count=facilities, seed=seed, freqs=freqs, zips=zip_centroids(), log=log)
     generate_s = time.perf_counter() - started
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE directory_facility")
-    elif connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    tidy_after_import()
     try:
         return _measure(
             queries=queries,

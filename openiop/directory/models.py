@@ -87,7 +87,7 @@ class Facility(BaseModel):
             # the radius search reads a longitude range of this index (the US is
             # wider than it is tall, so that band holds fewer facilities than a
             # latitude band), and each entry holds every column the search
-            # reads, so no table row is visited (docs/adr/0004-directory-search.md)
+            # reads, so no table row is visited (docs/adr/0006-directory-search.md)
             models.Index(
                 fields=["longitude", "latitude", "features", "is_active", "languages", "id"],
                 name="facility_geo_covering",

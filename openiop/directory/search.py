@@ -1,6 +1,6 @@
 """The radius search: where, what, sorted, with the reasons each result matches.
 
-How it stays fast (docs/adr/0004-directory-search.md): the database narrows
+How it stays fast (docs/adr/0006-directory-search.md): the database narrows
 the rows to a latitude/longitude box around the place (an index range) and to
 the requested feature bits (`features & mask`), and returns four columns per
 candidate. Python then computes the exact great-circle distance of those few

@@ -3,6 +3,7 @@ comparison, testimonials) and staff (the program's listing, wait time,
 moderation, naming oneself)."""
 
 import uuid
+from dataclasses import replace
 
 from django.contrib import messages
 from django.http import Http404
@@ -83,6 +84,8 @@ def finder(request):
             )
             services.programs_sync_if_changed()
             result = search(query)
+            if result.count and not result.facilities:  # past the last page: show it
+                result = search(replace(query, page=result.pages))
         except ApplicationError as exc:
             apply_errors(form, exc)
     context = {
@@ -387,9 +390,13 @@ def about(request):
 # ----- staff -----------------------------------------------------------------------
 
 
-@requires("directory.manage")
+@requires("directory.wait_time")
 def manage(request):
-    programs = list(selectors.manageable_programs(request.user).select_related("directory_profile"))
+    """The programs' listings; intake coordinators see them to keep the wait
+    time current, directors and administrators edit them."""
+    programs = list(
+        selectors.manageable_programs(request.user, "wait_time").select_related("directory_profile")
+    )
     pending = {}
     for t in Testimonial.objects.visible_to(request.user, "moderate").filter(
         status=TestimonialStatus.PENDING
@@ -412,9 +419,19 @@ def manage(request):
                 "facility": f,
                 "pending": pending.get(f.pk, 0) if f else 0,
                 "wait": selectors.wait_text(profile if profile.pk else None),
+                "can_edit": can(
+                    request.user,
+                    "directory.manage",
+                    organization_id=p.organization_id,
+                    program_id=p.pk,
+                ),
             }
         )
-    return render(request, "directory/manage.html", {"rows": rows})
+    return render(
+        request,
+        "directory/manage.html",
+        {"rows": rows, "can_moderate": can(request.user, "directory.moderate")},
+    )
 
 
 def _program_for(request, program_uuid, action):
@@ -466,8 +483,7 @@ def wait_time(request, program_uuid):
             apply_errors(form, exc)
         else:
             messages.success(request, f"Wait time of {program.name} updated.")
-            back = "directory:manage" if can(request.user, "directory.manage") else "core:dashboard"
-            return redirect(back)
+            return redirect("directory:manage")
     return render(
         request,
         "directory/wait_time.html",

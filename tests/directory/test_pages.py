@@ -493,3 +493,12 @@ def test_published_outcomes_show_apart_from_testimonials_and_can_be_filtered(cli
     detail = client.get(f"/api/v1/directory/facilities/{facility.uuid}").json()
     assert detail["outcomes"][0]["label"] == "Completed the program"
     assert detail["outcomes"][0]["denominator"] == 40
+
+
+def test_intake_sees_the_listings_to_keep_the_wait_current_but_not_to_edit(cast):
+    html = cast.client("intake").get("/directory/").content.decode()
+    assert "Program A" in html and "Wait time" in html
+    assert "Edit listing" not in html
+    director_html = cast.client("director_a").get("/directory/").content.decode()
+    assert "Edit listing" in director_html
+    assert "Program B" not in director_html  # not theirs

@@ -119,7 +119,7 @@ MATRIX = {
         PUBLIC,
     ),
     # staff pages
-    ("directory/", "manage"): ("get", lambda c: "/directory/", None, page(MANAGERS)),
+    ("directory/", "manage"): ("get", lambda c: "/directory/", None, page(MANAGERS | {"intake"})),
     ("directory/testimonials/", "testimonials"): (
         "get",
         lambda c: "/directory/testimonials/",

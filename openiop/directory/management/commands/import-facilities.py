@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from openiop.core import context
 from openiop.directory.importer import ImportFileError
-from openiop.directory.services import facilities_import
+from openiop.directory.services import facilities_import, tidy_after_import
 
 
 class Command(BaseCommand):
@@ -41,6 +41,8 @@ class Command(BaseCommand):
                 )
         except ImportFileError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        if not dry_run and (result.created or result.changed or result.retired):
+            tidy_after_import()
         for problem in result.problems:
             self.stderr.write(str(problem))
         for note in result.notes:
