@@ -52,6 +52,7 @@ SIZES = {
     "M": {"patients": 150, "clinicians": 20, "rooms": 10, "sites": 2},
     "L": {"patients": 600, "clinicians": 80, "rooms": 40, "sites": 5},
 }
+GROUP_SEATS = 12  # patients per cohort a track enrols for
 SITE_NAMES = ("North", "South", "East", "West", "Central", "Harbor", "Valley", "Ridge")
 ZONES = (
     "America/Los_Angeles",
@@ -216,12 +217,12 @@ def _offers(
 
 
 def _availability(rng: random.Random, blocks, drop_day: bool) -> list[Interval]:
-    """Around the track's blocks (an hour before, half an hour after), plus a few other days."""
+    """Around the track's blocks (an hour before, an hour and a half after), plus other days."""
     tod = TimeOfDay.of(blocks[0][1]) if blocks else TimeOfDay.MORNING
     chosen = list(blocks)
     if drop_day:
         chosen.remove(rng.choice(chosen))
-    spans = [Interval(d, start - 60, min(24 * 60, start + 210)) for d, start in chosen]
+    spans = [Interval(d, start - 60, min(24 * 60, start + 270)) for d, start in chosen]
     track_days = {d for d, _ in blocks}
     for d in rng.sample(
         [d for d in range(6) if d not in track_days], k=rng.choice((0, 1, 2, 2, 3))
@@ -314,14 +315,20 @@ def generate(
             demand[t[3]] = max(demand[t[3]], min(group_rooms, math.ceil(n / 10)))
         site_staff = _staff(rng, site, n_staff, len(staff), demand)
         staff += site_staff
-        offers += _offers(
-            program, site_tracks, _cohorts(site_tracks, counts, room_list, site_staff, site.id)
-        )
+        cohorts = _cohorts(site_tracks, counts, room_list, site_staff, site.id)
+        offers += _offers(program, site_tracks, cohorts)
+        # intake enrols people in a track with a free seat (cohorts x 12) while there is one
+        seats = {
+            t.id: GROUP_SEATS * min(cohorts[(t.id, d)] for d, _ in spec[1])
+            for t, spec in site_tracks
+        }
+        enrolled: dict[str, int] = defaultdict(int)
         for i in range(count):
             pid += 1
-            track, (_, blocks, _, _) = rng.choices(
-                site_tracks, weights=[t[2] for _, t in site_tracks]
-            )[0]
+            open_tracks = [x for x in site_tracks if enrolled[x[0].id] < seats[x[0].id]]
+            pool = open_tracks or site_tracks
+            track, (_, blocks, _, _) = rng.choices(pool, weights=[t[2] for _, t in pool])[0]
+            enrolled[track.id] += 1
             avail = _availability(rng, blocks, drop_day=rng.random() < 0.12)
             tod = TimeOfDay.of(blocks[0][1]) if rng.random() < 0.8 else None
             plist.append(

@@ -233,6 +233,8 @@ class _Run:
         wm.model.minimize(wm.preference_objective())
         wm.hint(*part.decisions)
         solver = self.solver(limit)
+        # the default portfolio: it can prove small weeks optimal and stop early
+        solver.parameters.use_lns_only = False
         status = solver.solve(wm.model, _Watch(self, part, "preferences"))
         part.statuses.append(solver.status_name(status))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -267,8 +269,8 @@ def _value(part: _Part, decisions) -> int:
     return wm.scale * value + (wm.slack - kept)
 
 
-def _relax_and_round(run: _Run, part: _Part) -> None:
-    """LP bound (a cut for CP-SAT) and an LP-rounded week (a better hint, often optimal)."""
+def _relax(run: _Run, part: _Part) -> None:
+    """The LP bound: a cut for CP-SAT and the bound the gap is measured against."""
     if not run.options.relaxation or run.left() <= 0:
         return
     wm = part.model
@@ -278,11 +280,19 @@ def _relax_and_round(run: _Run, part: _Part) -> None:
     part.bound = max(part.bound, lp.bound)
     part.lp_values = lp.values
     wm.model.add(wm.needs_expr >= part.bound)
-    rounded = lp_rounding(part.space, wm, lp.values, prefer=part.prefer)
+    part.proven = part.best <= part.bound
+    run.emit("needs")
+
+
+def _round(run: _Run, part: _Part) -> None:
+    """An LP-rounded week: a better hint than the greedy one, sometimes optimal."""
+    if part.lp_values is None or part.proven:
+        return
+    rounded = lp_rounding(part.space, part.model, part.lp_values, prefer=part.prefer)
     value = _value(part, rounded)
     if value < part.best:
         part.best, part.decisions = value, rounded
-        wm.hint(*rounded)
+        part.model.hint(*rounded)
     part.proven = part.best <= part.bound
     run.emit("needs")
 
@@ -330,10 +340,14 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         part.size = len(part.model.model.proto.variables) + 1
     built = run.elapsed()
     active = [p for p in run.parts if p.model is not None]
+    for part in active:  # every part's bound first, then the better weeks
+        _relax(run, part)
     for part in active:
-        _relax_and_round(run, part)
+        _round(run, part)
     stage_end = run.elapsed() + max(0.0, run.left()) * options.needs_share
-    todo = sorted((p for p in active if not p.proven), key=lambda p: -(p.best - p.bound))
+    # one pass, the parts closest to their bound first: what they do not need (a proof
+    # comes early) flows on to the harder parts
+    todo = sorted((p for p in active if not p.proven), key=lambda p: (p.best - p.bound, p.size))
     while todo:
         part = todo.pop(0)
         weight = sum(p.size for p in todo) + part.size
