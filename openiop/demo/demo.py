@@ -17,6 +17,7 @@ from openiop.demo.consent import build_consents
 from openiop.demo.measures import build_measures_history
 from openiop.demo.organization import PROGRAMS, SITES, STAFF
 from openiop.demo.plans import build_plans
+from openiop.demo.scheduling import build_scheduling_history
 from openiop.organizations.models import Organization
 from openiop.organizations.services import program_create, site_create, track_create
 from openiop.patients.services import coverage_add, patient_register, support_person_add
@@ -104,6 +105,7 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
     _admit_patients(rng, org, programs, users, patients, today)
     build_plans(org=org, rng=rng, today=today)
     build_measures_history(org, seed=seed, today=today)
+    build_scheduling_history(org, seed=seed, today=today)
     build_consents(org=org, rng=rng, today=today)
     return True
 

@@ -258,7 +258,7 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
                 track_id=f"t{se.track_id}" if se.track_id else None,
                 room_id=room(se.room_id),
                 facilitator_id=fac(se.facilitator_id),
-                topic=topics[week_index % len(topics)] if topics else "",
+                topic=topics[(week_index + se.weekday) % len(topics)] if topics else "",
                 telehealth=bool(se.telehealth_url) and se.room_id is None,
             )
         )

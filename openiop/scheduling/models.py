@@ -469,6 +469,16 @@ class SolverRun(BaseModel):
         return self.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
 
     @property
+    def live_percent(self) -> int:
+        """While solving, the elapsed share of the time limit (the solver stops at it)."""
+        if self.status == RunStatus.RUNNING and self.started_at is not None:
+            from django.utils import timezone
+
+            elapsed = (timezone.now() - self.started_at).total_seconds()
+            return max(self.percent, min(99, int(elapsed / max(1, self.time_limit_s) * 100)))
+        return self.percent
+
+    @property
     def gap_percent(self) -> float | None:
         return None if self.gap is None else round(self.gap * 100, 1)
 

@@ -5,7 +5,9 @@ An intervention says "N sessions a week / every other week / a month" of a
 modality, with its length and the staff member responsible. A session type
 answers each modality (`SessionType.plan_modality`). Fractions of a week are
 spread over the weeks since the plan took effect, so "1 every other week"
-falls in alternate weeks and "2 a month" in about every other week.
+falls in alternate weeks and "2 a month" in about every other week. A group
+intervention longer than its session type counts in sessions of that type
+("3 groups a week, 180 min" = 6 group therapy sessions of 90 minutes).
 Modalities no session type answers (case management, peer support) are not
 scheduled here. An episode without a signed plan gets its track's groups.
 """
@@ -71,6 +73,9 @@ def needs_for(
         n = count_in_week(iv["sessions"], iv["period"], since, week)
         if n <= 0:
             continue
+        if st.is_group and iv["minutes"] > st.duration_min:
+            # "3 groups a week, 180 min" with 90-minute group sessions: 6 of them
+            n = math.ceil(n * iv["minutes"] / st.duration_min)
         need = totals[st.code]
         need["count"] += n
         need["is_group"] = st.is_group

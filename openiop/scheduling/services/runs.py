@@ -9,10 +9,12 @@ ends with its best week and a reason for each unmet need.
 """
 
 import datetime as dt
+import logging
+import threading
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from openiop.access.services import require
@@ -37,6 +39,7 @@ from openiop.scheduling.solver import model as sm
 from openiop.scheduling.solver.model import InstanceError
 from openiop.scheduling.solver.validate import validate
 
+logger = logging.getLogger(__name__)
 MAX_SECONDS = 120
 PROGRESS_EVERY_S = 0.5
 
@@ -125,17 +128,33 @@ def enqueue(run: SolverRun) -> None:
 
 
 def _progress_writer(run_id: int, limit: float):
-    last = [0.0]
+    """Progress onto the run row, from the thread that runs the solve only.
+
+    CP-SAT calls back from its own worker threads; a database write there would
+    open a connection per thread (never closed) and, under an outer
+    transaction, wait on its locks. Those points are kept and written at the
+    next call from the owning thread; the page shows the elapsed share of the
+    time limit meanwhile (`SolverRun.live_percent`)."""
+    owner = threading.get_ident()
+    state = {"last": 0.0, "point": None}
 
     def on_progress(point: sm.Progress) -> None:
-        now = time.monotonic()
-        if now - last[0] < PROGRESS_EVERY_S:
-            return
-        last[0] = now
-        fields = {"percent": min(99, int(point.elapsed_s / limit * 100)), "stage": point.stage}
         if point.stage == "needs":
-            fields.update(objective=int(point.objective), bound=int(point.bound))
-        SolverRun.objects.filter(pk=run_id).update(**fields)
+            state["point"] = point
+        if threading.get_ident() != owner:
+            return
+        now = time.monotonic()
+        if now - state["last"] < PROGRESS_EVERY_S:
+            return
+        state["last"] = now
+        fields = {"percent": min(99, int(point.elapsed_s / limit * 100)), "stage": point.stage}
+        best = state["point"]
+        if best is not None:
+            fields.update(objective=int(best.objective), bound=int(best.bound))
+        try:
+            SolverRun.objects.filter(pk=run_id).update(**fields)
+        except DatabaseError:  # progress is a courtesy: never let it stop the solve
+            logger.warning("Could not record the progress of solver run %s.", run_id)
 
     return on_progress
 
@@ -263,6 +282,7 @@ def result_fields(data: WeekData, result: sm.SolveResult) -> dict:
         "result": schedule_json(data, result.schedule),
         "unmet": unmet_json(data, result.unmet),
         "stage": "done",
+        "patients": len(data.instance.patients),
     }
 
 
