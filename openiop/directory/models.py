@@ -15,6 +15,18 @@ from openiop.core.models import BaseModel
 from openiop.directory.features import BY_GROUP
 
 
+def safe_url(text: str) -> str:
+    text = (text or "").strip()
+    if not text or any(c.isspace() for c in text):
+        return ""
+    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+    if scheme in ("http", "https"):
+        return text
+    if not scheme and "." in text.split("/", 1)[0]:
+        return "https://" + text
+    return ""
+
+
 class Source(models.TextChoices):
     FINDTREATMENT = "findtreatment", "FindTreatment.gov export"
     CSV = "csv", "CSV file"
@@ -101,6 +113,12 @@ class Facility(BaseModel):
     @property
     def is_program(self) -> bool:
         return self.program_id is not None
+
+    @property
+    def website_url(self) -> str:
+        """The website as a link target: http(s) only (an imported file could
+        hold a javascript: address); a bare host gets https://."""
+        return safe_url(self.website)
 
     @property
     def address_lines(self) -> list[str]:

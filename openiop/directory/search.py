@@ -209,16 +209,18 @@ def candidates(query: Query) -> list[tuple]:
 
 def _rank(query: Query, rows, *, recheck: bool) -> list[tuple]:
     """Exact distance of each row, the circle, the order, as plain tuples
-    (distance, id, bits, languages), or (-fit, distance, id, bits, languages)
-    when sorting by fit. Kept lean: on a wide radius this loop is the time."""
-    radius = query.radius_miles
+    (h, id, bits, languages), or (-fit, h, id, bits, languages) when sorting by
+    fit, where h is the haversine term: the distance is 2R asin(sqrt(h)),
+    which grows with h, so h alone decides the circle and the order and the
+    arc sine is taken only for the page shown. Kept lean: on a wide radius
+    this loop is the time."""
     lat0 = math.radians(query.place.latitude)
     lon0 = math.radians(query.place.longitude)
     cos0 = math.cos(lat0)
+    h_max = math.sin(min(math.pi / 2, query.radius_miles / (2 * EARTH_RADIUS_MILES))) ** 2
     conditions = query.conditions()
     langs_wanted = [f"|{x}|" for x in query.languages]
-    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
-    diameter = 2 * EARTH_RADIUS_MILES
+    radians, sin, cos = math.radians, math.sin, math.cos
     kept = []
     for pk, lat, lon, bits, langs in rows:
         if recheck:
@@ -227,22 +229,25 @@ def _rank(query: Query, rows, *, recheck: bool) -> list[tuple]:
             if langs_wanted and not any(x in langs for x in langs_wanted):
                 continue
         p = radians(lat)
-        a = sin((p - lat0) / 2) ** 2 + cos0 * cos(p) * sin((radians(lon) - lon0) / 2) ** 2
-        d = diameter * asin(min(1.0, sqrt(a)))
-        if d <= radius:
-            kept.append((d, pk, bits, langs))
+        h = sin((p - lat0) / 2) ** 2 + cos0 * cos(p) * sin((radians(lon) - lon0) / 2) ** 2
+        if h <= h_max:
+            kept.append((h, pk, bits, langs))
     if query.sort == "fit":
-        kept = [(-fit_score(query, b, lg), d, pk, b, lg) for d, pk, b, lg in kept]
+        kept = [(-fit_score(query, b, lg), h, pk, b, lg) for h, pk, b, lg in kept]
     kept.sort()
     return kept
 
 
+def miles(h: float) -> float:
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
 def _hit(query: Query, row: tuple) -> Hit:
     if query.sort == "fit":
-        f, d, pk, b, lg = row
-        return Hit(pk, d, b, lg, -f)
-    d, pk, b, lg = row
-    return Hit(pk, d, b, lg, None)
+        f, h, pk, b, lg = row
+        return Hit(pk, miles(h), b, lg, -f)
+    h, pk, b, lg = row
+    return Hit(pk, miles(h), b, lg, None)
 
 
 def ranked(query: Query) -> list[Hit]:

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -396,12 +397,25 @@ def _programs_fingerprint() -> str:
         return repr(cursor.fetchone())
 
 
-def programs_sync_if_changed() -> bool:
+_last_check = 0.0
+
+
+def programs_sync_if_changed(*, force: bool = False) -> bool:
     """Bring the programs' directory entries up to date with their settings.
 
     One aggregate query answers whether any listed program, site, track or
     profile changed since the last sync; only then are they written again.
+    Each process asks at most once every `DIRECTORY_SYNC_CHECK_SECONDS`
+    (default 1): a track edited under Programs shows within a second, and a
+    busy finder does not pay a query per search for it. The directory's own
+    writes (listing, wait time) sync at once.
     """
+    global _last_check
+    interval = float(getattr(settings, "DIRECTORY_SYNC_CHECK_SECONDS", 1.0))
+    now = time.monotonic()
+    if not force and interval > 0 and now - _last_check < interval:
+        return False
+    _last_check = now
     fingerprint = _programs_fingerprint()
     if cache.get(FINGERPRINT_KEY) == fingerprint:
         return False
@@ -696,7 +710,7 @@ def facilities_refresh() -> int:
         Facility.objects.bulk_update(batch, ["features", "languages"])
         count += len(batch)
     cache.delete(FINGERPRINT_KEY)
-    programs_sync_if_changed()
+    programs_sync_if_changed(force=True)
     return count
 
 

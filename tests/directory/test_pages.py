@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.test import override_settings
 from django.utils import timezone
 
 from openiop.accounts.models import StaffCredential
@@ -459,6 +460,7 @@ def test_odd_search_pages_never_500(client, db, params):
 # ----- outcomes the director chose to publish ------------------------------------------------
 
 
+@override_settings(DIRECTORY_SYNC_CHECK_SECONDS=0)
 def test_published_outcomes_show_apart_from_testimonials_and_can_be_filtered(client, cast):
     from openiop.outcomes.models import PublishedOutcome
 
@@ -502,3 +504,20 @@ def test_intake_sees_the_listings_to_keep_the_wait_current_but_not_to_edit(cast)
     director_html = cast.client("director_a").get("/directory/").content.decode()
     assert "Edit listing" in director_html
     assert "Program B" not in director_html  # not theirs
+
+
+def test_a_website_link_is_http_or_https_only(client, tmp_path):
+    from django.core.management import call_command
+
+    from openiop.directory.models import safe_url
+    from tests.directory.helpers import row, write_json
+
+    assert safe_url("javascript:alert(1)") == ""
+    assert safe_url("www.example.org/x") == "https://www.example.org/x"
+    assert safe_url("https://example.org") == "https://example.org"
+    path = write_json(tmp_path, [row(website="javascript:alert(document.cookie)")])
+    call_command("import-facilities", str(path), stdout=__import__("io").StringIO())
+    facility = Facility.objects.get()
+    html = client.get(f"/find/{facility.uuid}/").content.decode()
+    assert 'href="javascript:' not in html
+    assert "javascript:alert(document.cookie)" in html  # shown as text

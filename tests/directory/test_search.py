@@ -292,6 +292,7 @@ def test_an_unlisted_program_is_not_found(client, cast):
     assert body["count"] == 0
 
 
+@override_settings(DIRECTORY_SYNC_CHECK_SECONDS=0)
 def test_a_track_change_shows_in_the_next_search(client, cast):
     list_program(cast.program_a)
     params = {"near": "97201", "radius_miles": 5, "schedule": "weekend"}
@@ -308,3 +309,17 @@ def test_the_openapi_document_has_the_public_directory(client, db):
     assert {"near", "radius_miles", "level_of_care", "payment", "sort", "page"} <= names
     payment = next(p for p in op["parameters"] if p["name"] == "payment")
     assert "medicaid" in str(payment["schema"])
+
+
+def test_a_track_change_shows_within_the_check_interval(client, cast, monkeypatch):
+    from openiop.directory import services
+
+    list_program(cast.program_a)
+    params = {"near": "97201", "radius_miles": 5, "schedule": "weekend"}
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    services.programs_sync_if_changed(force=True)
+    track_update(actor=cast.director_a, track=cast.track_a, kind="weekend", weekdays=[6, 7])
+    assert client.get(SEARCH, params).json()["count"] == 0  # checked under a second ago
+    clock[0] += 1.5
+    assert client.get(SEARCH, params).json()["count"] == 1

@@ -23,7 +23,7 @@ class Command(BaseCommand):
                 from django.core.cache import cache
 
                 cache.delete(services.FINGERPRINT_KEY)
-                services.programs_sync_if_changed()
+                services.programs_sync_if_changed(force=True)
                 self.stdout.write("Program entries are up to date.")
             elif action == "refresh":
                 count = services.facilities_refresh()
