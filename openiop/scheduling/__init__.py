@@ -1,6 +1,6 @@
-"""Scheduling: the week's sessions, built by an optimizer.
+"""Scheduling: the week's sessions and the optimizer that builds them.
 
-For now this package holds only `solver/`, the pure-Python optimizer (plain
-dataclasses in, a schedule out, no ORM). The Django side (session models,
-availability, rosters, calendars) will become an app here later.
+`solver/` is the pure-Python optimizer (plain dataclasses in, a schedule out,
+no ORM; its docstring says how to fill it); the rest of the package is the
+Django side that fills it from the database and publishes its answer.
 """

@@ -206,9 +206,12 @@ class Greedy:
         self.chosen.append(c.index)
         return True
 
-    def _place_appointments(self) -> None:
+    def _place_appointments(self, *, constrained_first: bool = False) -> None:
         space = self.space
-        for ref in space.needs:
+        needs = space.needs
+        if constrained_first:  # fewest possible slots first (the rounding's fill)
+            needs = sorted(needs, key=lambda r: (len(space.by_need.get(r.index, ())), r.index))
+        for ref in needs:
             cands = [space.candidates[i] for i in space.by_need.get(ref.index, [])]
             cands.sort(
                 key=lambda c: (
@@ -225,7 +228,7 @@ class Greedy:
                     break
                 self._place(c)
 
-    def run(self, *, seed_groups=(), seed_appointments=()):
+    def run(self, *, seed_groups=(), seed_appointments=(), constrained_first: bool = False):
         """Decisions as {offer: (facilitator, room, members)} and chosen candidate indices.
 
         `seed_groups` ((patient, [GroupOption...]) pairs) and `seed_appointments`
@@ -245,7 +248,7 @@ class Greedy:
         self._cancel_small_groups()
         for pid in patients:
             self._place_groups(pid, may_open=False)
-        self._place_appointments()
+        self._place_appointments(constrained_first=constrained_first)
         groups = {oid: (s.facilitator, s.room, list(s.members)) for oid, s in self.open.items()}
         return groups, list(self.chosen)
 
@@ -276,7 +279,7 @@ def lp_rounding(space: Space, model, values: list[float], *, prefer: set[tuple] 
                 greedy._try_join(p, g, may_open=False)
             continue
         n_lp = values[model.n[k].index] if hasattr(model.n[k], "index") else 0
-        count = min(len(cls.options), math.ceil(n_lp - 0.2))
+        count = min(len(cls.options), math.ceil(n_lp - 0.01))
         while count and len(want) < count * g.min_size:
             count -= 1
         rank = {c: values[model.fac[k, c].index] for c in g.facilitators}
@@ -290,4 +293,4 @@ def lp_rounding(space: Space, model, values: list[float], *, prefer: set[tuple] 
         ((values[v.index], k) for k, v in model.appt.items() if values[v.index] > 0.05),
         key=lambda t: (-t[0], t[1]),
     )
-    return greedy.run(seed_appointments=[k for _, k in appts])
+    return greedy.run(seed_appointments=[k for _, k in appts], constrained_first=True)
