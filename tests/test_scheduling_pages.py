@@ -61,6 +61,7 @@ def test_a_director_plans_reviews_and_publishes_a_week(
     assert response.status_code == 302
     calendar = client.get(f"/scheduling/?week={week}&program={cast.program_a.uuid}")
     assert calendar.content.count(b'class="block group"') == 3
+    assert b'viewBox="0 0 1000 ' in calendar.content
     assert Session.objects.filter(week=week).count() == 3
 
 

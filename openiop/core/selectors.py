@@ -26,6 +26,10 @@ def dashboard_for(user) -> dict:
         from openiop.care.plans.selectors import dashboard_reviews
 
         dashboard_reviews(user, ctx, today)
+    if can(user, "schedule.view"):
+        from openiop.scheduling.selectors import dashboard_schedule
+
+        dashboard_schedule(user, ctx, today)
     if can(user, "census.view") or can(user, "program.manage"):
         ctx["census"] = census_summary(actor=user, today=today)
         ctx["sections"].add("census")

@@ -104,6 +104,7 @@ class Ledger:
             "base": y(0),
             "bars": bars,
             "band_y": band_top,
+            "band_w": width - 8 - left,
             "band_h": round(y(float(self.minimum)) - band_top, 1),
             "min_y": y(float(self.minimum)),
             "min_label": f"{self.minimum.normalize():f} h",

@@ -72,30 +72,32 @@ def week_sessions(actor, week: dt.date, *, program=None, facilitator=None):
 
 def week_grid(sessions, week: dt.date, *, width: int = 1000, hour_px: int = 44) -> dict:
     """Geometry of the week calendar (SVG): a column a day, a block a session.
-    Sessions starting at the same time share their column side by side."""
+    Sessions that overlap share their day's column side by side."""
     left, top = 48, 28
     col = (width - left) / 7
     height = top + (DAY_END - DAY_START) / 60 * hour_px + 4
-    by_slot: dict[tuple, list] = defaultdict(list)
-    for s in sessions:
-        by_slot[(s.date.weekday(), s.start_time)].append(s)
     blocks = []
-    for (day, _start), group in by_slot.items():
-        lane = col / len(group)
-        for i, s in enumerate(group):
+    by_day: dict[int, list] = defaultdict(list)
+    for s in sessions:
+        by_day[s.date.weekday()].append(s)
+    for day, items in by_day.items():
+        for s, lane, lanes in _lanes(items):
             start = max(DAY_START, s.start_time.hour * 60 + s.start_time.minute)
             end = min(DAY_END, start + s.minutes)
             if end <= start:
                 continue
+            lane_w = col / lanes
             y = top + (start - DAY_START) / 60 * hour_px
+            w, h = round(lane_w - 4, 1), round(max(16, (end - start) / 60 * hour_px - 2), 1)
             blocks.append(
                 {
                     "s": s,
-                    "x": round(left + day * col + i * lane + 2, 1),
+                    "x": round(left + day * col + lane * lane_w + 2, 1),
                     "y": round(y, 1),
-                    "w": round(lane - 4, 1),
-                    "h": round(max(16, (end - start) / 60 * hour_px - 2), 1),
-                    "tx": round(left + day * col + i * lane + 6, 1),
+                    "w": w,
+                    "h": h,
+                    "iw": round(w - 1, 1),
+                    "ih": round(h - 1, 1),
                     "kind": s.session_type.modality,
                     "tall": (end - start) >= 45,
                 }
@@ -122,6 +124,26 @@ def week_grid(sessions, week: dt.date, *, width: int = 1000, hour_px: int = 44) 
         "hours": hours,
         "days": days,
     }
+
+
+def _lanes(items) -> list[tuple]:
+    """Side-by-side lanes for a day's overlapping sessions: (session, lane, lanes in
+    its cluster of overlapping sessions)."""
+    items = sorted(items, key=lambda s: (s.starts_at, s.ends_at))
+    out, cluster, lane_ends, cluster_end = [], [], [], None
+    for s in items:
+        if cluster_end is not None and s.starts_at >= cluster_end:
+            out += [(x, lane, len(lane_ends)) for x, lane in cluster]
+            cluster, lane_ends, cluster_end = [], [], None
+        lane = next((i for i, e in enumerate(lane_ends) if e <= s.starts_at), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(s.ends_at)
+        else:
+            lane_ends[lane] = s.ends_at
+        cluster.append((s, lane))
+        cluster_end = s.ends_at if cluster_end is None else max(cluster_end, s.ends_at)
+    out += [(x, lane, len(lane_ends)) for x, lane in cluster]
+    return out
 
 
 def session_for(actor, session_uuid, permission: str = "view") -> Session:
@@ -341,3 +363,28 @@ def notes_list(actor, *, program=None, mine=None):
 
 def marks_of(actor):
     return Attendance.objects.visible_to(actor, "view")
+
+
+def dashboard_schedule(user, ctx: dict, today: dt.date) -> None:
+    """The dashboard's card: the sessions the user runs today, attendance left to
+    mark, and (for a director) the attendance alerts of their programs."""
+    from django.utils import timezone
+
+    from openiop.access.scope import can
+    from openiop.care.models import Episode, EpisodeStatus
+
+    mine = list(
+        week_sessions(user, today - dt.timedelta(days=today.weekday()), facilitator=user).filter(
+            date=today
+        )
+    )
+    now = timezone.now()
+    ctx["schedule_today"] = mine
+    ctx["schedule_to_mark"] = sum(1 for s in mine if s.starts_at <= now and not s.marked)
+    if can(user, "schedule.manage"):
+        kinds: dict[str, int] = {}
+        episodes = Episode.objects.visible_to(user, "view").filter(status=EpisodeStatus.ACTIVE)
+        for a in adherence_alerts(episodes, today=today):
+            kinds[a.kind] = kinds.get(a.kind, 0) + 1
+        ctx["schedule_alerts"] = kinds
+    ctx["sections"].add("schedule")

@@ -178,9 +178,11 @@ def alerts(request):
             "program": program,
             "kinds": kinds,
             "since": since,
-            "group_rates": [
-                {"series": series[k], "rate": v} for k, v in series_rates.items() if k in series
-            ],
+            # the twelve groups with the lowest attendance first
+            "group_rates": sorted(
+                ({"series": series[k], "rate": v} for k, v in series_rates.items() if k in series),
+                key=lambda r: (r["rate"][2], -r["rate"][1]),
+            )[:12],
             "track_rates": [
                 {"track": tracks[k], "rate": v} for k, v in track_rates.items() if k in tracks
             ],
