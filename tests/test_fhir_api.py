@@ -226,3 +226,22 @@ def test_directory_resources_validate(client, cast, staff_token):
             validate(r)
         one = bundle_resources(bundle)[0]
         assert body(get(client, f"{rtype}/{one['id']}", staff_token))["id"] == one["id"]
+
+
+def test_patient_search_costs_the_same_queries_for_more_patients(client, cast, staff_token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EpisodeFactory
+
+    get(client, "Patient", staff_token)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as few:
+        assert get(client, "Patient", staff_token).status_code == 200
+    for _ in range(4):
+        EpisodeFactory(
+            program=cast.program_a, track=cast.track_a, primary_clinician=cast.clinician_a
+        )
+    with CaptureQueriesContext(connection) as more:
+        bundle = body(get(client, "Patient", staff_token))
+    assert bundle["total"] == 5
+    assert len(more.captured_queries) == len(few.captured_queries)
