@@ -237,7 +237,9 @@ class WeekModel:
         for k, v in self.appt.items():
             if space.candidates[k].cost:
                 prefs.append((space.candidates[k].cost, v))
-        t3_max = 2 * (sum(space.group_needs.values()) + sum(ref.count for ref in space.needs))
+        # a group seat misses at most track and time of day; an appointment also the
+        # clinician and being in person
+        t3_max = 2 * sum(space.group_needs.values()) + 3 * sum(ref.count for ref in space.needs)
         t2_max, changes = self.changes()
         w4 = 1
         w3 = w4 * t4_max + 1

@@ -52,7 +52,7 @@ class ApptCandidate:
     clinician_id: str
     interval: Interval
     room_class: int | None  # None: telehealth
-    cost: int  # preference cost (time of day, continuity)
+    cost: int  # preference misses: time of day, clinician continuity, telehealth
 
 
 @dataclass
@@ -415,8 +415,11 @@ def _appointment_candidates(inst, step, clinician_free, room_classes, max_minute
                                 cands.append(
                                     ApptCandidate(len(cands), ref.index, p.id, c.id, iv, k, cost)
                                 )
-                        if remote:
+                        if remote:  # in person is preferred where an office could take it
+                            remote_cost = cost + int(bool(classes))
                             cands.append(
-                                ApptCandidate(len(cands), ref.index, p.id, c.id, iv, None, cost)
+                                ApptCandidate(
+                                    len(cands), ref.index, p.id, c.id, iv, None, remote_cost
+                                )
                             )
     return needs, cands
