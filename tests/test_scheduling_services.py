@@ -278,3 +278,57 @@ def test_a_clinician_off_sick_is_repaired_touching_only_their_sessions(
     # Monday's and Thursday's groups are untouched
     assert {s.pk: (s.facilitator_id, s.room_id, s.status) for s in others} == before
     assert StaffLeave.objects.filter(user=sick, kind="sick").count() == 1
+
+
+def test_an_admission_and_a_discharge_are_repaired_touching_only_that_patient(
+    cast, immediate, django_capture_on_commit_callbacks
+):
+    from tests.factories import EpisodeFactory, PatientFactory
+
+    w = world(cast)
+    week = next_monday()
+    run = run_week(cast, week, django_capture_on_commit_callbacks)
+    solver_run_publish(actor=cast.director_a, run=run)
+    newcomer = EpisodeFactory(
+        program=cast.program_a,
+        track=cast.track_a,
+        primary_clinician=cast.clinician_a,
+        patient=PatientFactory(organization=cast.org),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        fix = repair_start(
+            actor=cast.director_a,
+            program=cast.program_a,
+            week=week,
+            kind="patient_admitted",
+            patient=newcomer.patient,
+        )
+    fix.refresh_from_db()
+    assert fix.status == RunStatus.DONE, fix.error
+    assert [c["patient"] for c in fix.result["changes"]] == [newcomer.patient_id]
+    assert len(fix.result["changes"][0]["added"]) == 3  # joins the three evening groups
+    assert repair_apply(actor=cast.director_a, run=fix) == 1
+    assert RosterEntry.objects.filter(patient=newcomer.patient, status="enrolled").count() == 3
+    # admitting them again is refused: they are in the week already
+    with pytest.raises(ApplicationError, match="already has sessions"):
+        repair_start(
+            actor=cast.director_a,
+            program=cast.program_a,
+            week=week,
+            kind="patient_admitted",
+            patient=newcomer.patient,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        gone = repair_start(
+            actor=cast.director_a,
+            program=cast.program_a,
+            week=week,
+            kind="patient_discharged",
+            patient=w.patients[2],
+        )
+    gone.refresh_from_db()
+    # only the patient who left loses sessions; nobody else moves
+    assert [(c["patient"], c["added"]) for c in gone.result["changes"]] == [(w.patients[2].pk, [])]
+    repair_apply(actor=cast.director_a, run=gone)
+    assert not RosterEntry.objects.filter(patient=w.patients[2], status="enrolled").exists()
+    assert RosterEntry.objects.filter(patient=w.patients[3], status="enrolled").count() == 3

@@ -176,8 +176,10 @@ def hours_ledger(episode: Episode, *, weeks: int = 8, today: dt.date | None = No
     return Ledger(
         episode=episode,
         weeks=list(rows.values()),
-        minimum=program.min_weekly_hours,
-        maximum=program.max_weekly_hours,
+        minimum=Decimal(str(program.min_weekly_hours)),
+        maximum=None
+        if program.max_weekly_hours is None
+        else Decimal(str(program.max_weekly_hours)),
         prescribed=_prescribed([episode.pk]).get(episode.pk),
     )
 
@@ -218,7 +220,7 @@ def adherence_alerts(episodes, *, today: dt.date | None = None) -> list[Alert]:
     out = []
     for e in eps:
         who = e.patient.display_name
-        band = e.program.min_weekly_hours
+        band = Decimal(str(e.program.min_weekly_hours))
         if e.admitted_on <= last_week:
             hours = Decimal(minutes.get(e.pk, 0)) / 60
             if hours < band:
