@@ -301,6 +301,10 @@ def plan_compare(request, plan_uuid):
     new = pick("b", versions[0])
     old = pick("a", by_number.get(new.number - 1) or versions[-1])
     rows = plan_diff.compare(old, new)
+    counts = plan_diff.counts(rows)
+    only_changes = request.GET.get("only") == "changes"
+    if only_changes:
+        rows = [r for r in rows if r.state != "same"]
     audit_read(
         actor=request.user,
         event="plan.compare",
@@ -317,7 +321,8 @@ def plan_compare(request, plan_uuid):
             "old": old,
             "new": new,
             "rows": rows,
-            "counts": plan_diff.counts(rows),
+            "counts": counts,
+            "only_changes": only_changes,
             "versions": versions,
         },
     )
