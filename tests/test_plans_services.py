@@ -389,3 +389,16 @@ def test_a_rule_table_without_a_fallback_is_refused():
 
     with pytest.raises(RulesError, match="fallback"):
         validate_rules([{"level": "2.1", "any": [{"total": 3}]}])
+
+
+def test_the_admin_refuses_a_program_rule_table_it_cannot_use(cast):
+    from openiop.care.admin import PlanSettingsForm
+
+    form = PlanSettingsForm(
+        data={
+            "program": cast.program_a.pk,
+            "loc_rules": '[{"level": "9", "any": []}]',
+        }
+    )
+    assert not form.is_valid()
+    assert "must name a level" in form.errors["loc_rules"][0]
