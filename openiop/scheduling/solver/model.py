@@ -454,7 +454,8 @@ class SolveResult:
     `unmet_minutes`: prescribed session minutes not scheduled (summed over
     patients); `below_minimum_minutes`: how far patients fall below their
     program's weekly minimum. The solver minimises their sum first
-    (`objective`); `bound` is CP-SAT's proven lower bound on that sum, so
+    (`objective`); `bound` is a proven lower bound on that sum (the LP
+    relaxation of the CP-SAT model, or CP-SAT's own bound where higher), so
     `gap` says how far from optimal the schedule can be at worst.
     """
 

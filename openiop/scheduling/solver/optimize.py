@@ -1,16 +1,19 @@
 """`solve(instance)`: the week, optimised, within a time limit, with progress.
 
-1. Validate, split into independent parts (sites that share no clinician),
-   and per part prune the search space (`space.py`), build a greedy schedule
-   (`greedy.py`) and the CP-SAT model with that schedule as its hint.
-   From here on a complete, checked week exists: the anytime answer.
-2. Stage "needs" (unmet prescribed minutes + minutes below the program
-   minimum), in two rounds over the parts so every part has a CP-SAT solution
-   and a bound early; the second round resumes from the first round's best
-   with its bound as a cut. Time goes to parts by model size.
-3. Stage "preferences": each part keeps its needs value and minimises
+1. Validate; split into independent parts (sites that share no clinician);
+   per part prune the search space (`space.py`) and build a greedy week
+   (`greedy.py`). From here on a complete week that passes the checker
+   exists: `first_feasible_s`, the anytime answer.
+2. Per part, the CP-SAT model (`cpsat.py`) hinted with that week; its LP
+   relaxation (`relax.py`): the bound, added as a cut; an LP-rounded week,
+   kept when better (often optimal).
+3. Stage "needs" (unmet prescribed minutes + minutes below the program
+   minimum): the parts closest to their bound first, each with time in
+   proportion to its size (what a part does not use flows on); RENS around
+   the LP, then LNS on the full model if time is left.
+4. Stage "preferences": each part keeps its needs value and minimises
    changes from last week, then preference misses, then peak caseload.
-4. Merge the parts, explain every unmet need.
+5. Merge the parts, explain every unmet need.
 
 Progress (`Progress`: elapsed seconds, stage, objective, bound, all parts
 summed) goes to `SolveOptions.on_progress` each time a part improves.
