@@ -41,6 +41,8 @@ from openiop.directory.models import Facility, Source  # noqa: E402
 from openiop.directory.search import _rank, candidates, full_scan  # noqa: E402
 
 TABLE = Facility._meta.db_table
+COLUMNS = "f.id, f.latitude, f.longitude, f.features, f.languages"
+EXISTS_ANY = "EXISTS (SELECT 1 FROM tmp_feature t WHERE t.facility_id = f.id AND t.bit IN ({}))"
 
 
 def box_sql(query):
@@ -50,7 +52,9 @@ def box_sql(query):
     where = ["f.is_active = %s", "f.latitude >= %s", "f.latitude <= %s"]
     params = [True, lat_min, lat_max]
     if ranges != [(-180.0, 180.0)]:
-        where.append("(" + " OR ".join("(f.longitude >= %s AND f.longitude <= %s)" for _ in ranges) + ")")
+        where.append(
+            "(" + " OR ".join("(f.longitude >= %s AND f.longitude <= %s)" for _ in ranges) + ")"
+        )
         for lo, hi in ranges:
             params += [lo, hi]
     return where, params
@@ -58,7 +62,7 @@ def box_sql(query):
 
 def bits_in_python(query):
     where, params = box_sql(query)
-    sql = f"SELECT f.id, f.latitude, f.longitude, f.features, f.languages FROM {TABLE} f WHERE {' AND '.join(where)}"
+    sql = f"SELECT {COLUMNS} FROM {TABLE} f WHERE {' AND '.join(where)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -71,16 +75,18 @@ def feature_table(query):
         bits = [FT.BY_KEY[f"{group}:{s}"].bit for s in slugs]
         if FT.GROUPS[group].combine == FT.ALL:
             for b in bits:
-                where.append("EXISTS (SELECT 1 FROM tmp_feature t WHERE t.facility_id = f.id AND t.bit = %s)")
+                where.append(
+                    "EXISTS (SELECT 1 FROM tmp_feature t WHERE t.facility_id = f.id AND t.bit = %s)"
+                )
                 params.append(b)
         else:
             marks = ", ".join(["%s"] * len(bits))
-            where.append(f"EXISTS (SELECT 1 FROM tmp_feature t WHERE t.facility_id = f.id AND t.bit IN ({marks}))")
+            where.append(EXISTS_ANY.format(marks))
             params += bits
     if query.languages:
         where.append("(" + " OR ".join("f.languages LIKE %s" for _ in query.languages) + ")")
         params += [f"%|{x}|%" for x in query.languages]
-    sql = f"SELECT f.id, f.latitude, f.longitude, f.features, f.languages FROM {TABLE} f WHERE {' AND '.join(where)}"
+    sql = f"SELECT {COLUMNS} FROM {TABLE} f WHERE {' AND '.join(where)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -94,7 +100,9 @@ def bits_in_sql(query):
 def build_feature_table():
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS tmp_feature")
-        cursor.execute("CREATE TABLE tmp_feature (facility_id bigint NOT NULL, bit smallint NOT NULL)")
+        cursor.execute(
+            "CREATE TABLE tmp_feature (facility_id bigint NOT NULL, bit smallint NOT NULL)"
+        )
         rows = [
             (pk, f.bit)
             for pk, bits in Facility.objects.values_list("id", "features")
@@ -124,7 +132,7 @@ def main():
         "full-scan": lambda q: _rank_full(q),
     }
     out = {"database": connection.vendor, "facilities": len(placed), "feature_rows": rows}
-    reference = [[(h.id, h.distance) for h in full_scan(q)] for q in queries]
+    reference = [[h.id for h in full_scan(q)] for q in queries]
     for name, fn in strategies.items():
         for q in queries[:20]:
             fn(q)
@@ -133,7 +141,9 @@ def main():
             t0 = time.perf_counter()
             got = fn(q)
             times.append((time.perf_counter() - t0) * 1000)
-            ids = [(r[1], r[0]) if q.sort != "fit" else (r[2], r[1]) for r in got]
+            ids = [
+                r[1] if q.sort != "fit" else r[2] for r in got
+            ]  # (h, id, ...) / (-fit, h, id, ...)
             same = same and ids == ref
         out[name] = {
             "p50_ms": round(percentile(times, 0.5), 2),
