@@ -12,11 +12,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[postgres]'
+	$(BIN)/pip install --quiet -e '.[postgres,solver]'
 	@touch $(STAMP)
 
 $(DEV_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[postgres,dev]'
+	$(BIN)/pip install --quiet -e '.[postgres,solver,dev]'
 	@touch $(DEV_STAMP) $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +27,9 @@ run: $(STAMP)
 	@mkdir -p var
 	DEBUG=$${DEBUG:-1} $(BIN)/openiop migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/openiop demo
+	@# the background worker (schedule runs, exports) stops with the server
+	DEBUG=$${DEBUG:-1} $(BIN)/openiop db_worker & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/openiop runserver 127.0.0.1:8000
 
 ## make test: the whole suite (without browser tests) on SQLite

@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else ["openiop", *argv])
+    if args[1:3] == ["bench", "schedule"]:  # the optimizer benchmark has its own command
+        args[1:3] = ["bench_schedule"]
     try:
         execute_from_command_line(args)
     except ImproperlyConfigured as exc:

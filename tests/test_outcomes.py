@@ -111,8 +111,9 @@ def test_each_figure_with_its_numerator_and_denominator(cast, records, settings)
     assert m["phq9_response"].extra["with_baseline"] == 4
     assert m["gad7_response"].status == "no_data"
     assert (m["negative_tests"].numerator, m["negative_tests"].denominator) == (4, 6)
-    assert m["attendance"].status == "not_measured"
-    assert "not record attendance yet" in m["attendance"].note
+    # attendance comes from the scheduling ledger; these records have no sessions
+    assert m["attendance"].status == "no_data"
+    assert m["attendance"].denominator == 0
     for metric in m.values():
         assert metric.definition, metric.code
 
@@ -192,7 +193,6 @@ def test_the_outcomes_page_shows_definitions_and_denominators(cast, records):
     text = page.content.decode()
     assert "8 of 12" in text  # completion
     assert "median of 12 discharges" in text
-    assert "Not measured yet" in text
     assert "Not shown: fewer than 11 people" in text
     assert "out of all discharges" in text
     assert "Choose figures to publish" in text

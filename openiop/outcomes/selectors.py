@@ -7,12 +7,11 @@ small one. Every figure carries its numerator, denominator and definition, and
 a figure whose denominator is below OUTCOMES_MIN_COUNT is not shown: small
 numbers identify people.
 
-Attendance is not recorded by OpenIOP yet: `attendance_rate` says so until an
-attendance app provides `openiop.attendance.outcomes.attendance_by_program`.
+Attendance comes from the scheduling app's ledger
+(`openiop.scheduling.ledger.attendance_by_program`).
 """
 
 import datetime as dt
-import importlib
 from dataclasses import asdict, dataclass, field
 
 from django.apps import apps
@@ -235,12 +234,8 @@ def step_downs(ctx) -> dict[int, Metric]:
 
 def attendance_rate(ctx) -> dict[int, Metric]:
     provider = None
-    if apps.is_installed("openiop.attendance"):
-        try:
-            module = importlib.import_module("openiop.attendance.outcomes")
-            provider = getattr(module, "attendance_by_program", None)
-        except ImportError:
-            provider = None
+    if apps.is_installed("openiop.scheduling"):
+        from openiop.scheduling.ledger import attendance_by_program as provider
     found = provider(episodes=ctx.episodes, period=ctx.period) if provider else {}
     out = {}
     for pid in ctx.program_ids:
