@@ -23,6 +23,7 @@ def run(code: str, **env):
             "SECURE_COOKIES",
             "SECURE_SSL_REDIRECT",
             "DJANGO_SETTINGS_MODULE",
+            "DATABASE_URL",
         }
     }
     base.update(env)
