@@ -18,11 +18,11 @@ install_error_handlers(api)
 
 from openiop.accounts.api import router as accounts_router  # noqa: E402
 from openiop.care.api import router as care_router  # noqa: E402
-from openiop.measures.api import router as measures_router  # noqa: E402
-from openiop.outcomes.api import router as outcomes_router  # noqa: E402
 from openiop.care.plans.api import router as plans_router  # noqa: E402
 from openiop.directory.api import router as directory_router  # noqa: E402
+from openiop.measures.api import router as measures_router  # noqa: E402
 from openiop.organizations.api import router as organizations_router  # noqa: E402
+from openiop.outcomes.api import router as outcomes_router  # noqa: E402
 from openiop.patients.api import router as patients_router  # noqa: E402
 from openiop.scheduling.api import router as scheduling_router  # noqa: E402
 
