@@ -67,7 +67,10 @@ def test_the_optimizer_beats_the_greedy_baseline_and_reports_progress():
     greedy_unmet = sum(u.minutes for u in explain(inst, greedy))
     assert result.unmet_minutes < greedy_unmet
     needs = [p for p in seen if p.stage == "needs"]
-    assert needs and needs[0].objective >= needs[-1].objective == result.objective
+    # progress only improves, and the result is at least as good as the last report
+    # (a final improvement may land after the last callback when time runs out)
+    assert needs and all(a.objective >= b.objective for a, b in zip(needs, needs[1:]))
+    assert needs[-1].objective >= result.objective
     assert all(p.bound <= p.objective for p in needs)
     assert result.first_feasible_s is not None and result.first_feasible_s < result.wall_s
 
