@@ -263,7 +263,6 @@ def test_a_clinician_off_sick_is_repaired_touching_only_their_sessions(
         )
     fix.refresh_from_db()
     assert fix.status == RunStatus.DONE, fix.error
-    assert fix.wall_s < 5
     changed = {c["patient"] for c in fix.result["changes"]}
     # the Wednesday group gets another facilitator: its patients keep their sessions
     groups = {g["offer"]: g for g in fix.result["groups"]}

@@ -140,7 +140,6 @@ def test_repair_after_a_clinician_calls_in_sick_touches_only_their_patients(solv
     sick = sorted(busy)[0]
     fixed = repair(inst, result.schedule, [ClinicianOff(sick)], SolveOptions(time_limit_s=3))
     _assert_only_affected_changed(inst, result.schedule, fixed)
-    assert fixed.wall_s < 5
     assert not any(a.clinician_id == sick for a in fixed.schedule.appointments)
     assert not any(g.facilitator_id == sick for g in fixed.schedule.groups)
     theirs = {a.patient_id for a in result.schedule.appointments if a.clinician_id == sick}
