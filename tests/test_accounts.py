@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from openiop.accounts import middleware as policy
 from openiop.accounts.models import ApiToken
 from openiop.accounts.services import api_token_create, api_token_revoke
+from openiop.accounts.two_factor import enrolment_code_issue
 from openiop.audit.models import AuditEvent
 from openiop.audit.selectors import audit_search
 
@@ -100,6 +101,8 @@ def test_when_required_a_user_without_a_device_must_set_one_up(cast, client, pas
     response = login(client, "clin.a", password)
     assert response["Location"] == "/accounts/two-factor/"
     assert client.get("/patients/")["Location"] == "/accounts/two-factor/"
+    _, code = enrolment_code_issue(actor=cast.admin, user=cast.clinician_a)
+    client.post("/accounts/two-factor/", {"code": code})
     page = client.get("/accounts/two-factor/")
     assert b"<svg" in page.content
     device = TOTPDevice.objects.get(user=cast.clinician_a, confirmed=False)

@@ -29,3 +29,12 @@ class ApiTokenForm(forms.Form):
     )
     days = forms.IntegerField(min_value=1, max_value=365, initial=90, label="Valid for (days)")
     read_only = forms.BooleanField(required=False, label="Read-only")
+
+
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Enrolment code",
+        max_length=20,
+        help_text="The code an administrator gave you, e.g. ABCD-EFGH-JKMN.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )

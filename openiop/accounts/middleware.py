@@ -5,24 +5,20 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import user_has_device
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.core.middleware import is_machine_path, machine_error
 
 LAST_SEEN = "openiop_last_seen"
-PENDING_2FA = "openiop_2fa_pending"
-NEEDS_2FA_SETUP = "openiop_2fa_setup"
 
 
 def _refuse(request, url_name: str, message: str):
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"error": {"code": "not_authenticated", "message": message, "fields": {}}},
-            status=401,
-        )
+    if is_machine_path(request.path):
+        return machine_error(request, 401, "not_authenticated", message)
     return redirect(reverse(url_name))
 
 
@@ -53,8 +49,11 @@ class IdleLogoffMiddleware:
 
 
 class TwoFactorMiddleware:
-    """Until the second factor is given, a signed-in user reaches only the
-    two-factor pages and sign-out."""
+    """The second factor, decided from the account rather than from a flag one
+    view sets: a session whose user has a confirmed device and has not given a
+    code this session reaches only the two-factor pages and sign-out, whatever
+    made the session; when REQUIRE_2FA is on, a user without a device reaches
+    only the set-up."""
 
     ALLOWED = ("accounts:verify", "accounts:2fa_setup", "accounts:logout")
 
@@ -63,12 +62,18 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and hasattr(request, "session"):
-            allowed = {reverse(name) for name in self.ALLOWED}
-            static = "/" + settings.STATIC_URL.lstrip("/")
-            if request.path not in allowed and not request.path.startswith(static):
-                if request.session.get(PENDING_2FA) and not user.is_verified():
-                    return _refuse(request, "accounts:verify", "Finish the two-factor step.")
-                if request.session.get(NEEDS_2FA_SETUP):
-                    return _refuse(request, "accounts:2fa_setup", "Set up two-factor sign-in.")
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not self._exempt(request.path)
+        ):
+            if user_has_device(user, confirmed=True):
+                return _refuse(request, "accounts:verify", "Finish the two-factor step.")
+            if settings.REQUIRE_2FA:
+                return _refuse(request, "accounts:2fa_setup", "Set up two-factor sign-in.")
         return self.get_response(request)
+
+    def _exempt(self, path: str) -> bool:
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        return path.startswith(static) or path in {reverse(name) for name in self.ALLOWED}

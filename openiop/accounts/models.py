@@ -12,7 +12,15 @@ from openiop.access.querysets import StaffQuerySet
 from openiop.accounts.roles import Role
 from openiop.core.models import BaseModel
 
-__all__ = ["Role", "User", "Membership", "StaffCredential", "ApiToken", "LicenseType"]
+__all__ = [
+    "Role",
+    "User",
+    "Membership",
+    "StaffCredential",
+    "ApiToken",
+    "LicenseType",
+    "EnrolmentCode",
+]
 
 
 class StaffUserManager(UserManager.from_queryset(StaffQuerySet)):
@@ -129,3 +137,17 @@ class ApiToken(BaseModel):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class EnrolmentCode(BaseModel):
+    """A one-time code an administrator gives a person so they can set up (or
+    replace) their second factor: a stolen password alone cannot enrol a device.
+    Only the SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"enrolment code for {self.user}"

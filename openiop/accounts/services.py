@@ -5,8 +5,9 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from openiop.accounts.models import ApiToken, Membership, StaffCredential, User
@@ -22,14 +23,53 @@ class LoginRefused(ApplicationError):
     code = "login_refused"
 
 
-GENERIC_LOGIN_ERROR = "That username and password do not match an active account."
+GENERIC_LOGIN_ERROR = (
+    "That username and password do not match an active account. After repeated failed "
+    "sign-ins an account is locked for a while; an administrator can unlock it."
+)
+
+
+def _reserve_guess(user: User) -> bool:
+    """Take one of the account's allowed guesses, atomically, before the password
+    is looked at: parallel attempts cannot evaluate more guesses than the policy."""
+    now = timezone.now()
+    return bool(
+        User.objects.filter(pk=user.pk, failed_login_count__lt=settings.LOGIN_MAX_FAILURES)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+        .update(failed_login_count=F("failed_login_count") + 1, locked_until=None)
+    )
+
+
+def _lock_if_spent(user: User) -> bool:
+    """Lock the account once its guesses are spent (one conditional update)."""
+    until = timezone.now() + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    return bool(
+        User.objects.filter(
+            pk=user.pk, failed_login_count__gte=settings.LOGIN_MAX_FAILURES
+        ).update(locked_until=until, failed_login_count=0)
+    )
 
 
 def login_attempt(*, request, username: str, password: str) -> User:
-    """Check a password, applying the lockout policy; every outcome is audited."""
+    """The one place a password is checked (the authentication backend accepts
+    none). Lockout, audit and timing: an unknown user, a wrong password and a
+    locked account cost one password hash each and get the same answer."""
     username = (username or "").strip()[:150]
     user = User.objects.filter(username__iexact=username).first()
-    if user is not None and user.is_locked:
+    if user is None or not user.is_active:
+        make_password(password)  # the same work as a real check
+        audit_record(
+            actor=None,
+            actor_name=username,
+            subject_user=user,
+            action=Action.LOGIN,
+            event="login.failed",
+            outcome=Outcome.FAILURE,
+            detail={"locked": False},
+        )
+        raise LoginRefused(GENERIC_LOGIN_ERROR)
+    if not _reserve_guess(user):
+        make_password(password)
         audit_record(
             actor=None,
             actor_name=username,
@@ -38,26 +78,10 @@ def login_attempt(*, request, username: str, password: str) -> User:
             event="login.locked",
             outcome=Outcome.DENIED,
         )
-        minutes = settings.LOGIN_LOCKOUT_MINUTES
-        raise LoginRefused(
-            f"This account is locked after repeated failed sign-ins. Try again in {minutes} "
-            "minutes or ask an administrator to unlock it."
-        )
-    authenticated = authenticate(
-        request, username=user.username if user else username, password=password
-    )
-    if authenticated is None:
+        raise LoginRefused(GENERIC_LOGIN_ERROR)
+    if not user.check_password(password):
         with transaction.atomic():
-            if user is not None:
-                user.failed_login_count += 1
-                fields = ["failed_login_count"]
-                if user.failed_login_count >= settings.LOGIN_MAX_FAILURES:
-                    user.locked_until = timezone.now() + dt.timedelta(
-                        minutes=settings.LOGIN_LOCKOUT_MINUTES
-                    )
-                    user.failed_login_count = 0
-                    fields.append("locked_until")
-                user.save(update_fields=fields)
+            locked = _lock_if_spent(user)
             audit_record(
                 actor=None,
                 actor_name=username,
@@ -65,16 +89,14 @@ def login_attempt(*, request, username: str, password: str) -> User:
                 action=Action.LOGIN,
                 event="login.failed",
                 outcome=Outcome.FAILURE,
-                detail={"locked": bool(user and user.locked_until and user.is_locked)},
+                detail={"locked": locked},
             )
         raise LoginRefused(GENERIC_LOGIN_ERROR)
     with transaction.atomic():
-        if authenticated.failed_login_count or authenticated.locked_until:
-            authenticated.failed_login_count = 0
-            authenticated.locked_until = None
-            authenticated.save(update_fields=["failed_login_count", "locked_until"])
-        audit_record(actor=authenticated, action=Action.LOGIN, event="login.password")
-    return authenticated
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        user.failed_login_count, user.locked_until = 0, None
+        audit_record(actor=user, action=Action.LOGIN, event="login.password")
+    return user
 
 
 def user_unlock(*, actor, user: User) -> None:

@@ -1,5 +1,6 @@
 import base64
 import io
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -13,8 +14,7 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from openiop.accounts import middleware as policy
-from openiop.accounts.forms import ApiTokenForm, LoginForm, TokenForm
+from openiop.accounts.forms import ApiTokenForm, EnrolmentCodeForm, LoginForm, TokenForm
 from openiop.accounts.models import ApiToken
 from openiop.accounts.services import (
     LoginRefused,
@@ -22,12 +22,16 @@ from openiop.accounts.services import (
     api_token_revoke,
     login_attempt,
 )
+from openiop.accounts.two_factor import enrolment_code_redeem
 from openiop.audit.models import Action, Outcome
 from openiop.audit.services import audit_record
 from openiop.core.decorators import login_only, public
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
+
+
+SIGN_IN_BACKEND = "openiop.accounts.backends.SessionOnlyBackend"
 
 
 def _next_url(request) -> str:
@@ -48,12 +52,11 @@ def login_view(request):
         except LoginRefused as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, user)
+            login(request, user, backend=SIGN_IN_BACKEND)
+            # the two-factor middleware holds every other page until the code is given
             if user_has_device(user, confirmed=True):
-                request.session[policy.PENDING_2FA] = True
-                return redirect(f"{_verify_url()}?next={_next_url(request)}")
+                return redirect(f"{_verify_url()}?{urlencode({'next': _next_url(request)})}")
             if settings.REQUIRE_2FA:
-                request.session[policy.NEEDS_2FA_SETUP] = True
                 return redirect("accounts:2fa_setup")
             return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
@@ -77,7 +80,6 @@ def verify_view(request):
             form.add_error("otp_token", "That code is not right or has expired. Try the next one.")
         else:
             otp_login(request, device)
-            request.session.pop(policy.PENDING_2FA, None)
             audit_record(actor=request.user, action=Action.LOGIN, event="login.2fa")
             return redirect(_next_url(request))
     return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request)})
@@ -90,8 +92,37 @@ def _qr_svg(uri: str) -> str:
     return buf.getvalue().decode()
 
 
+ENROLMENT_REDEEMED = "openiop_2fa_enrolment"
+
+
+def _needs_enrolment_code(request) -> bool:
+    """A person who has not given a second factor this session sets one up only
+    with an administrator's enrolment code (no trust on first use); one who is
+    signed in fully (verified, or with 2FA optional and no device) needs none."""
+    user = request.user
+    if user.is_verified() or request.session.get(ENROLMENT_REDEEMED) == user.pk:
+        return False
+    return settings.REQUIRE_2FA or user_has_device(user, confirmed=True)
+
+
 @login_only
 def two_factor_setup(request):
+    if _needs_enrolment_code(request):
+        form = EnrolmentCodeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            if enrolment_code_redeem(user=request.user, raw=form.cleaned_data["code"]):
+                request.session[ENROLMENT_REDEEMED] = request.user.pk
+                return redirect("accounts:2fa_setup")
+            form.add_error(
+                "code",
+                "That code is not right, was used already or has expired. Ask an "
+                "administrator for a new one.",
+            )
+        return render(
+            request,
+            "accounts/enrolment_code.html",
+            {"form": form, "required": settings.REQUIRE_2FA},
+        )
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(
@@ -104,7 +135,7 @@ def two_factor_setup(request):
             device.save()
             TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
             otp_login(request, device)
-            request.session.pop(policy.NEEDS_2FA_SETUP, None)
+            request.session.pop(ENROLMENT_REDEEMED, None)
             audit_record(
                 actor=request.user,
                 action=Action.UPDATE,

@@ -34,3 +34,18 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 admin.site.site_header = "OpenIOP configuration"
+
+
+def _sign_in_instead(request, extra_context=None):
+    """The admin has no sign-in of its own: the application's sign-in (lockout,
+    audit, second factor) is the only one, and brings the user back here."""
+    from urllib.parse import urlencode
+
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
+admin.site.login = _sign_in_instead

@@ -83,12 +83,37 @@ class DenyByDefaultMiddleware:
         return forbidden(request, "This page is not available.")
 
 
+MACHINE_PREFIXES = ("/api/", "/fhir/")
+
+
+def is_machine_path(path: str) -> bool:
+    """Paths answered to programs: every answer is JSON, errors included."""
+    return path.startswith(MACHINE_PREFIXES)
+
+
+def machine_error(request, status: int, code: str, message: str, fields=None):
+    """The error body of the path's audience: the API's error shape under /api/,
+    an OperationOutcome under /fhir/."""
+    from django.http import JsonResponse
+
+    if request.path.startswith("/fhir/"):
+        from openiop.interop.fhir.operation_outcome import error_outcome
+
+        response = JsonResponse(error_outcome(status, message, fields), status=status)
+        response["Content-Type"] = "application/fhir+json; charset=utf-8"
+        return response
+    return JsonResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
 class ApiErrorShapeMiddleware:
-    """Every 4xx under /api/ has the one error body, even those Django or
-    django-ninja answer before our handlers run (405, unknown paths)."""
+    """Every error under /api/ and /fhir/ is JSON in the path's error shape, even
+    those Django answers before our handlers run (405, unknown paths, CSRF) and
+    unexpected exceptions (500, logged as usual, no HTML traceback page)."""
 
     MESSAGES = {
-        404: ("not_found", "There is no such API endpoint."),
+        404: ("not_found", "There is no such endpoint."),
         405: ("method_not_allowed", "This endpoint does not accept that method."),
     }
 
@@ -97,21 +122,37 @@ class ApiErrorShapeMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
         if (
-            request.path.startswith("/api/")
-            and 400 <= response.status_code < 500
-            and not response.get("Content-Type", "").startswith("application/json")
+            is_machine_path(request.path)
+            and response.status_code >= 400
+            and "json" not in content_type
         ):
-            from django.http import JsonResponse
-
             code, message = self.MESSAGES.get(
                 response.status_code, ("error", "The request was refused.")
             )
-            shaped = JsonResponse(
-                {"error": {"code": code, "message": message, "fields": {}}},
-                status=response.status_code,
-            )
-            if response.has_header("Allow"):
-                shaped["Allow"] = response["Allow"]
+            if response.status_code >= 500:
+                code, message = "server_error", "The server could not answer this request."
+            shaped = machine_error(request, response.status_code, code, message)
+            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if response.has_header(header):
+                    shaped[header] = response[header]
             return shaped
         return response
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+        from django.http import Http404
+
+        if not is_machine_path(request.path) or isinstance(
+            exception, Http404 | PermissionDenied | SuspiciousOperation | BadRequest
+        ):
+            return None  # Django answers these with a 4xx, shaped on the way out
+        import logging
+
+        logging.getLogger("django.request").error(
+            "Server error on %s", request.path, exc_info=exception
+        )
+        return machine_error(
+            request, 500, "server_error", "The server could not answer this request."
+        )

@@ -9,4 +9,9 @@ urlpatterns = [
     path("programs/<uuid:program_uuid>/tracks/new/", views.track_new, name="track_new"),
     path("tracks/<uuid:track_uuid>/edit/", views.track_edit, name="track_edit"),
     path("staff/", views.staff, name="staff"),
+    path(
+        "staff/<uuid:user_uuid>/enrolment-code/",
+        views.staff_enrolment_code,
+        name="staff_enrolment_code",
+    ),
 ]

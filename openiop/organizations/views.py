@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from openiop.access.scope import can
 from openiop.accounts.models import Membership, StaffCredential, User
+from openiop.accounts.two_factor import enrolment_code_issue
 from openiop.care.models import EpisodeStatus
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
@@ -110,4 +112,24 @@ def staff(request):
         )
         .order_by("display_name", "username")
     )
-    return render(request, "organizations/staff.html", {"page": paginate(request, qs)})
+    return render(
+        request,
+        "organizations/staff.html",
+        {"page": paginate(request, qs), "can_manage": can(request.user, "staff.manage")},
+    )
+
+
+@require_POST
+@requires("staff.manage")
+def staff_enrolment_code(request, user_uuid):
+    """Issue a one-time code with which the person sets up (or replaces) their
+    authenticator; shown once, here."""
+    user = User.objects.visible_to(request.user, "view").filter(uuid=user_uuid).first()
+    if user is None:
+        raise Http404
+    code, raw = enrolment_code_issue(actor=request.user, user=user)
+    return render(
+        request,
+        "organizations/enrolment_code.html",
+        {"person": user, "raw_code": raw, "expires_at": code.expires_at},
+    )

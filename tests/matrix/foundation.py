@@ -157,6 +157,12 @@ MATRIX = {
         None,
         page(MANAGERS),
     ),
+    ("organization/staff/<uuid:user_uuid>/enrolment-code/", "staff_enrolment_code"): (
+        "post",
+        lambda c: f"/organization/staff/{c.clinician_a.uuid}/enrolment-code/",
+        None,
+        page({"admin"}),
+    ),
     ("audit/", "search"): ("get", lambda c: "/audit/", None, page({"auditor", "admin"})),
     # API
     ("api/v1/openapi.json", "openapi-json"): (
