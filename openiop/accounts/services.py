@@ -44,9 +44,9 @@ def _lock_if_spent(user: User) -> bool:
     """Lock the account once its guesses are spent (one conditional update)."""
     until = timezone.now() + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     return bool(
-        User.objects.filter(
-            pk=user.pk, failed_login_count__gte=settings.LOGIN_MAX_FAILURES
-        ).update(locked_until=until, failed_login_count=0)
+        User.objects.filter(pk=user.pk, failed_login_count__gte=settings.LOGIN_MAX_FAILURES).update(
+            locked_until=until, failed_login_count=0
+        )
     )
 
 

@@ -30,7 +30,6 @@ from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
 
-
 SIGN_IN_BACKEND = "openiop.accounts.backends.SessionOnlyBackend"
 
 

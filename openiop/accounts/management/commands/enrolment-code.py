@@ -24,4 +24,5 @@ class Command(BaseCommand):
             code, raw = enrolment_code_issue(actor=None, user=user, hours=hours)
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from None
-        self.stdout.write(f"{raw}  (for {user.username}, valid until {code.expires_at:%Y-%m-%d %H:%M} UTC)")
+        until = f"{code.expires_at:%Y-%m-%d %H:%M} UTC"
+        self.stdout.write(f"{raw}  (for {user.username}, valid until {until})")
