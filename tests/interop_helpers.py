@@ -72,17 +72,18 @@ def consent_for(cast, rcpt, *, categories=("demographics", "diagnoses", "plan"),
     return consent_record(**data)
 
 
-def scores(cast, patient=None):
+def scores(cast, patient=None, actor=None):
     """A PHQ-9 (total 12, moderate) and an AUDIT-C for the patient (synthetic answers)."""
     from openiop.measures.models import Instrument
     from openiop.measures.services.responses import response_record
 
     patient = patient or cast.patient_a
+    actor = actor or (cast.clinician_b if patient == cast.patient_b else cast.clinician_a)
     phq9 = Instrument.objects.get(organization__isnull=True, code="phq9")
     auditc = Instrument.objects.get(organization__isnull=True, code="auditc")
     answers = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 2, "8": 1, "9": 0}
-    a = response_record(actor=cast.clinician_a, patient=patient, instrument=phq9, answers=answers)
+    a = response_record(actor=actor, patient=patient, instrument=phq9, answers=answers)
     b = response_record(
-        actor=cast.clinician_a, patient=patient, instrument=auditc, answers={"1": 2, "2": 1, "3": 1}
+        actor=actor, patient=patient, instrument=auditc, answers={"1": 2, "2": 1, "3": 1}
     )
     return a, b

@@ -141,17 +141,19 @@ def test_patient_search_by_mrn_and_name(client, cast, staff_token):
     assert none["total"] == 0
 
 
-def test_an_external_system_without_consent_is_refused_with_the_reason(client, cast, external):
+def test_an_external_system_without_consent_is_not_told_the_patient_exists(client, cast, external):
+    """42 CFR 2.13(c): no consent reaches it, so the answer is the one an unknown
+    id gets; the refusal is audited for the program's privacy officer."""
     rcpt, raw = external
     response = get(client, f"Patient/{cast.patient_a.uuid}", raw)
-    assert response.status_code == 403
-    outcome = body(response)
-    validate(outcome)
-    assert "No consent from this patient names" in outcome["issue"][0]["diagnostics"]
+    unknown = get(client, "Patient/00000000-0000-4000-8000-000000000000", raw)
+    assert response.status_code == unknown.status_code == 404
+    assert body(response) == body(unknown)
+    validate(body(response))
     assert not Disclosure.objects.exists()
     assert AuditEvent.objects.filter(event="disclosure.fhir_api", outcome=Outcome.DENIED).exists()
     listing = body(get(client, "Patient", raw))
-    assert listing["total"] == 0
+    assert "total" not in listing and not listing.get("entry")
 
 
 def test_an_external_read_with_consent_is_disclosed_with_the_notice(client, cast, external):

@@ -9,6 +9,9 @@ from openiop.accounts.roles import Role
 
 R = Role
 CLINICAL_READERS = {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER, R.INTAKE_COORDINATOR, R.BILLING}
+# Minimum necessary (45 CFR 164.502(b)): billing reads demographics, coverage,
+# episodes, diagnosis codes, attendance and hours, not the clinical narrative.
+CARE_TEAM = CLINICAL_READERS - {R.BILLING}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     perm: frozenset(roles)
@@ -24,9 +27,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "caseload.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "census.view": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR, R.BILLING},
         # the clinical record: assessment, diagnoses, treatment plan, discharge summary
-        "assessment.view": CLINICAL_READERS,
+        "diagnosis.view": CLINICAL_READERS,  # codes; the clinician's note needs plan.view
+        "assessment.view": CARE_TEAM,
         "assessment.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
-        "plan.view": CLINICAL_READERS,
+        "plan.view": CARE_TEAM,
         "plan.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "plan.sign": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "plan.supervise": {R.PROGRAM_DIRECTOR},

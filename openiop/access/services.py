@@ -1,6 +1,6 @@
 """Permission checks that services and views share."""
 
-from openiop.access.scope import can
+from openiop.access.scope import can, covers_patient
 from openiop.audit.models import Action
 from openiop.audit.services import audit_denied
 from openiop.core.errors import PermissionDenied
@@ -15,7 +15,14 @@ def require(
         raise PermissionDenied("You do not have permission to do that.")
 
 
-def deny(actor, permission: str, *, action=Action.READ):
+def require_on_patient(actor, patient, permission: str, action=Action.CREATE) -> None:
+    """The actor holds `permission` where the patient is (organization-wide, or in
+    a program where the patient has or had an episode). Denials are audited."""
+    if not covers_patient(actor, permission, patient):
+        deny(actor, permission, action=action, patient=patient)
+
+
+def deny(actor, permission: str, *, action=Action.READ, patient=None):
     """Audit and raise a denial found by a scoped lookup (the object is out of reach)."""
-    audit_denied(actor=actor, event=permission, action=action)
+    audit_denied(actor=actor, event=permission, action=action, patient=patient)
     raise PermissionDenied("You do not have permission to do that.")

@@ -114,9 +114,14 @@ def audit_read(*, actor, event: str, obj=None, patient=None, patient_ids=(), det
     )
 
 
-def audit_denied(*, actor, event: str, action: str = Action.READ, detail=None):
+def audit_denied(*, actor, event: str, action: str = Action.READ, detail=None, patient=None):
     return audit_record(
-        actor=actor, action=action, event=event, outcome=Outcome.DENIED, detail=detail
+        actor=actor,
+        action=action,
+        event=event,
+        outcome=Outcome.DENIED,
+        detail=detail,
+        patient=patient,
     )
 
 

@@ -44,11 +44,16 @@ class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(choices=Purpose.choices)
     purpose_detail = forms.CharField(max_length=300, required=False, label="Purpose, in words")
     expires_on = forms.DateField(widget=DATE, required=False, label="Expires on")
+    expires_at_discharge = forms.BooleanField(
+        required=False,
+        label="Expires when the patient is discharged from the current admission",
+        help_text="OpenIOP stops disclosures under it after the discharge date.",
+    )
     expiry_event = forms.CharField(
         max_length=200,
         required=False,
         label="Or expires on this event",
-        help_text="e.g. “discharge from the program”.",
+        help_text="Another event, in words (staff revoke the consent when it happens).",
     )
     signer_name = forms.CharField(max_length=150, label="Signer's typed full name")
     signer_role = forms.ChoiceField(choices=SignerRole.choices, label="Signed by")

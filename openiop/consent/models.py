@@ -138,6 +138,11 @@ class Part2Consent(BaseModel):
     purpose_detail = models.CharField(max_length=300, blank=True)
     expires_on = models.DateField(null=True, blank=True)
     expiry_event = models.CharField(max_length=200, blank=True)
+    # "expires at discharge": the event the application evaluates, on this episode
+    expires_at_discharge = models.BooleanField(default=False)
+    expiry_episode = models.ForeignKey(
+        "care.Episode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signer_name = models.CharField(max_length=150)
     signer_role = models.CharField(max_length=16, choices=SignerRole.choices)
     attestation = models.TextField()
@@ -185,12 +190,24 @@ class Part2Consent(BaseModel):
             return f"{self.organization.name}, {self.program.name}"
         return self.organization.name
 
+    @property
+    def expires_effective_on(self):
+        """The last day the consent can be used: its date, or the discharge that
+        ends it, whichever comes first (None while neither is known)."""
+        days = [self.expires_on]
+        if self.expires_at_discharge and self.expiry_episode_id:
+            days.append(self.expiry_episode.discharged_on)
+        days = [d for d in days if d]
+        return min(days) if days else None
+
     def state(self, today=None) -> str:
-        """active, revoked or expired (on `today`)."""
+        """active, revoked or expired (on `today`): the one place a consent's
+        expiry, by date or by discharge, is decided."""
         today = today or timezone.localdate()
         if self.status == ConsentStatus.REVOKED:
             return "revoked"
-        if self.expires_on and self.expires_on < today:
+        last = self.expires_effective_on
+        if last and last < today:
             return "expired"
         return "active"
 

@@ -95,6 +95,35 @@ def recipient_revoke_tokens(*, actor, recipient: ExternalRecipient) -> int:
     return n
 
 
+def recipient_deactivate(*, actor, recipient: ExternalRecipient) -> ExternalRecipient:
+    """No more disclosures to this party, whatever its consents say; its tokens
+    are revoked. The accounting of what it already received stays."""
+    from openiop.accounts.models import ApiToken
+
+    _require_recipient_manager(actor, recipient)
+    with transaction.atomic():
+        changed = ExternalRecipient.objects.filter(pk=recipient.pk, is_active=True).update(
+            is_active=False, updated_at=timezone.now()
+        )
+        if not changed:
+            raise ApplicationError("This recipient is already deactivated.")
+        tokens = 0
+        if recipient.client_user_id:
+            tokens = ApiToken.objects.filter(
+                user_id=recipient.client_user_id, revoked_at=None
+            ).update(revoked_at=timezone.now())
+        recipient.is_active = False
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="recipient.deactivate",
+            obj=recipient,
+            changed_fields=["is_active"],
+            detail={"tokens": tokens},
+        )
+    return recipient
+
+
 def recipient_of(user) -> ExternalRecipient | None:
     """The external recipient an account stands for, if it is one."""
     if user is None or not getattr(user, "is_authenticated", False):

@@ -13,11 +13,11 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from openiop.access.services import require
+from openiop.access.services import require, require_on_patient
 from openiop.audit.models import Action, Outcome
 from openiop.audit.services import audit_record
+from openiop.consent.gate import DisclosureRefused, disclosure_check  # noqa: F401 - re-exported
 from openiop.consent.models import (
-    SHORT_LABELS,
     ConsentStatus,
     Disclosure,
     ExternalRecipient,
@@ -31,17 +31,6 @@ from openiop.core import context
 from openiop.core.errors import ApplicationError
 
 NOTES = Information.COUNSELING_NOTES
-
-
-class DisclosureRefused(ApplicationError):
-    """No active consent covers this recipient and this information."""
-
-    status = 403
-    code = "consent_required"
-
-
-def _labels(categories) -> str:
-    return ", ".join(SHORT_LABELS.get(c, c) for c in categories)
 
 
 def _norm(s: str) -> str:
@@ -90,6 +79,7 @@ def consent_record(
     purpose_detail: str = "",
     expires_on: dt.date | None = None,
     expiry_event: str = "",
+    expires_at_discharge: bool = False,
 ) -> Part2Consent:
     """Record a signed Part 2 consent; every element the rule requires, or a refusal."""
     _require_for_patient(actor, patient)
@@ -143,6 +133,10 @@ def consent_record(
             "A consent to the treatment, payment and operations class is for those purposes.",
         )
     expiry_event = (expiry_event or "").strip()
+    expiry_episode = None
+    if expires_at_discharge:
+        expiry_episode = _episode_to_expire_with(patient, program)
+        expiry_event = expiry_event or f"Discharge from {expiry_episode.program.name}"
     if not expires_on and not expiry_event:
         raise ApplicationError.for_field(
             "expires_on", "Give the date or the event on which the consent expires."
@@ -196,6 +190,8 @@ def consent_record(
             purpose_detail=purpose_detail[:300],
             expires_on=expires_on,
             expiry_event=expiry_event[:200],
+            expires_at_discharge=bool(expires_at_discharge),
+            expiry_episode=expiry_episode,
             signer_name=signer_name[:150],
             signer_role=signer_role,
             attestation=attestation_text,
@@ -213,17 +209,27 @@ def consent_record(
     return consent
 
 
+def _episode_to_expire_with(patient, program):
+    """The open admission whose discharge ends an "expires at discharge" consent."""
+    from openiop.care.models import Episode, EpisodeStatus
+
+    episodes = Episode.objects.filter(patient=patient, status=EpisodeStatus.ACTIVE)
+    if program is not None:
+        episodes = episodes.filter(program=program)
+    episode = episodes.select_related("program").order_by("-admitted_on", "-id").first()
+    if episode is None:
+        raise ApplicationError.for_field(
+            "expires_at_discharge",
+            "The patient has no open admission"
+            + (f" in {program.name}" if program is not None else "")
+            + " whose discharge could end this consent: give an expiry date.",
+        )
+    return episode
+
+
 def _require_for_patient(actor, patient) -> None:
     """consent.manage where the patient is: their organization, or a program they are in."""
-    from openiop.access.scope import grant
-    from openiop.care.models import Episode
-
-    g = grant(actor, "consent.manage")
-    if patient.organization_id in g.organization_ids:
-        return
-    if Episode.objects.filter(patient=patient, program_id__in=g.program_ids).exists():
-        return
-    require(actor, "consent.manage", organization_id=-1, action=Action.UPDATE)
+    require_on_patient(actor, patient, "consent.manage", action=Action.UPDATE)
 
 
 def consent_revoke(
@@ -264,92 +270,7 @@ def consent_revoke(
     return consent
 
 
-# the check and the accounting -------------------------------------------------
-
-
-def covering_consents(*, patient_id: int, recipient: ExternalRecipient, today=None):
-    """Active consents of the patient that reach this recipient."""
-    today = today or timezone.localdate()
-    from django.db.models import Q
-
-    reach = Q(recipient_scope=RecipientScope.NAMED, recipient=recipient)
-    if recipient.tpo_eligible:
-        reach |= Q(recipient_scope=RecipientScope.TPO)
-    return (
-        Part2Consent.objects.filter(
-            patient_id=patient_id, organization_id=recipient.organization_id
-        )
-        .filter(reach)
-        .filter(status=ConsentStatus.ACTIVE)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-    )
-
-
-def disclosure_check(
-    *,
-    patient,
-    recipient: ExternalRecipient,
-    categories,
-    consent: Part2Consent | None = None,
-    today=None,
-) -> Part2Consent:
-    """The consent that allows disclosing `categories` of the patient's records to
-    `recipient` today, or DisclosureRefused with the reason in words."""
-    today = today or timezone.localdate()
-    categories = list(dict.fromkeys(categories))
-    who = recipient.name
-    if not recipient.is_active:
-        raise DisclosureRefused(f"{who} is deactivated as a recipient.")
-    if consent is not None:
-        candidates = [consent]
-        if consent.patient_id != patient.pk:
-            raise DisclosureRefused("That consent is not this patient's.")
-        if consent.recipient_scope == RecipientScope.NAMED and consent.recipient_id != recipient.pk:
-            raise DisclosureRefused(f"That consent names {consent.recipient.name}, not {who}.")
-        if consent.recipient_scope == RecipientScope.TPO and not recipient.tpo_eligible:
-            raise DisclosureRefused(
-                f"That consent covers treating providers and payers; {who} is neither."
-            )
-    else:
-        candidates = list(
-            Part2Consent.objects.filter(patient=patient, organization_id=recipient.organization_id)
-            .select_related("recipient")
-            .order_by("-signed_on", "-id")
-        )
-        candidates = [
-            c
-            for c in candidates
-            if (c.recipient_scope == RecipientScope.NAMED and c.recipient_id == recipient.pk)
-            or (c.recipient_scope == RecipientScope.TPO and recipient.tpo_eligible)
-        ]
-        if not candidates:
-            raise DisclosureRefused(f"No consent from this patient names {who}.")
-    live = [c for c in candidates if c.state(today) == "active"]
-    if not live:
-        c = candidates[0]
-        if c.state(today) == "revoked":
-            raise DisclosureRefused(
-                f"The patient revoked the consent of {c.signed_on:%Y-%m-%d} on "
-                f"{c.revoked_on:%Y-%m-%d}; nothing may be disclosed under it."
-            )
-        raise DisclosureRefused(
-            f"The consent of {c.signed_on:%Y-%m-%d} expired on {c.expires_on:%Y-%m-%d}."
-        )
-    if NOTES in categories:
-        notes = [c for c in live if c.categories == [NOTES]]
-        if not notes:
-            raise DisclosureRefused(
-                "SUD counseling notes are disclosed only under a consent for them alone; a "
-                "general consent does not cover them."
-            )
-    for c in live:
-        if c.covers(categories):
-            return c
-    best = live[0]
-    missing = [x for x in categories if x not in best.categories]
-    raise DisclosureRefused(
-        f"The consent of {best.signed_on:%Y-%m-%d} does not cover {_labels(missing)}."
-    )
+# the accounting (the check is `consent.gate`) -------------------------------
 
 
 def disclosure_record(
@@ -415,6 +336,7 @@ def disclosure_refused_audit(*, actor, patient, recipient, reason_code: str, cha
 
 from openiop.consent.recipients import (  # noqa: E402,F401 - one place to import from
     recipient_create,
+    recipient_deactivate,
     recipient_issue_token,
     recipient_of,
     recipient_revoke_tokens,

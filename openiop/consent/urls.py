@@ -19,6 +19,11 @@ urlpatterns = [
     path("recipients/<uuid:recipient_uuid>/", views.recipient_detail, name="recipient"),
     path("recipients/<uuid:recipient_uuid>/token/", views.recipient_token, name="recipient_token"),
     path(
+        "recipients/<uuid:recipient_uuid>/deactivate/",
+        views.recipient_deactivate,
+        name="recipient_deactivate",
+    ),
+    path(
         "recipients/<uuid:recipient_uuid>/token/revoke/",
         views.recipient_revoke_tokens,
         name="recipient_revoke_tokens",

@@ -312,6 +312,19 @@ def recipient_token(request, recipient_uuid):
 
 @require_POST
 @requires("recipient.manage")
+def recipient_deactivate(request, recipient_uuid):
+    r = _recipient(request, recipient_uuid)
+    try:
+        services.recipient_deactivate(actor=request.user, recipient=r)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{r.name} is deactivated: nothing more is disclosed to it.")
+    return redirect("consent:recipient", recipient_uuid=r.uuid)
+
+
+@require_POST
+@requires("recipient.manage")
 def recipient_revoke_tokens(request, recipient_uuid):
     r = _recipient(request, recipient_uuid)
     n = services.recipient_revoke_tokens(actor=request.user, recipient=r)

@@ -61,7 +61,8 @@ def build_consents(*, org, rng, today: dt.date | None = None) -> int:
                 signer_role="self",
                 signed_on=signed,
                 attestation=True,
-                expiry_event="Discharge from the program",
+                expires_at_discharge=ep.status == "active",
+                expires_on=None if ep.status == "active" else today + dt.timedelta(days=365),
             )
             count += 1
             continue

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from openiop.access.querysets import ScopedQuerySet
+from openiop.access.querysets import ProgramRowQuerySet
 from openiop.core.models import BaseModel
 from openiop.directory.features import BY_GROUP
 
@@ -141,13 +141,10 @@ AGE_CHOICES = _choices("age")
 SEX_CHOICES = _choices("sex")
 
 
-class DirectoryScopedQuerySet(ScopedQuerySet):
+class DirectoryScopedQuerySet(ProgramRowQuerySet):
     """Profiles a director or administrator may manage (`directory.<action>`)."""
 
     resource = "directory"
-
-    def scope_q(self, g) -> Q:
-        return Q(organization_id__in=g.organization_ids) | Q(program_id__in=g.program_ids)
 
 
 class DirectoryProfile(BaseModel):
@@ -222,11 +219,9 @@ class TestimonialRelationship(models.TextChoices):
     FRIEND = "friend", "Friend or supporter"
 
 
-class TestimonialQuerySet(ScopedQuerySet):
+class TestimonialQuerySet(ProgramRowQuerySet):
     resource = "directory"
-
-    def scope_q(self, g) -> Q:
-        return Q(organization_id__in=g.organization_ids) | Q(facility__program_id__in=g.program_ids)
+    program_field = "facility__program_id"
 
     def published(self):
         return self.filter(status=TestimonialStatus.PUBLISHED, consent_to_publish=True)

@@ -1,48 +1,93 @@
-"""Who is reading through the FHIR API, and what they may read.
+"""Who is reading through the FHIR API, and the one gate every patient read passes.
 
-A staff member reads what `visible_to` gives them, like everywhere else. An
-external recipient's system (a token issued to an ExternalRecipient) is a
-party outside the program: it reads only patients whose active Part 2 consent
-reaches it, only the information consented to, and every read is a
-disclosure (accounting entry, `disclose` audit event, the Part 2 notice).
+`Reader.open(patient_id, categories)` is the gate: a read, a search of one
+patient's records, a page of them and `Patient/$everything` all call it, per
+patient and per kind of information, and get back the patient, what of the
+record may be loaded (`Scope`) and, for an outside party, the consent the
+disclosure rests on. The patient search and the bulk export decide many
+patients at once with the same rules (`Reader.patients`, `staff_scope`).
+
+- Staff read where their role reaches the patient, decided per program
+  (`access.scope.covers_patient`): a clinician in program A who does billing in
+  program B reads B's patients as billing does.
+- An external recipient's system (a token issued to an ExternalRecipient) reads
+  only what an active Part 2 consent covers (`consent.gate`); a patient of whom
+  no consent reaches it does not exist for it (404, 42 CFR 2.13(c)).
+
+Refusals are audited either way.
 """
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from openiop.access.scope import can, grant, scope_for
-from openiop.consent.models import Part2Consent
-from openiop.consent.services import covering_consents, recipient_of
+from openiop.access.scope import covers_patient, grant, scope_for
+from openiop.audit.services import audit_denied
+from openiop.consent.gate import DisclosureRefused, disclosable, disclosure_check
+from openiop.consent.models import SHORT_LABELS, Channel, Information, Part2Consent
+from openiop.consent.recipients import recipient_of
+from openiop.consent.services import disclosure_refused_audit
+from openiop.core.errors import NotFound, PermissionDenied
+from openiop.interop.fhir.record import CATEGORY_OF
 from openiop.interop.selectors import ALL, Scope
 from openiop.patients.models import Patient
 
-# permission a staff member needs per resource type
-PERMISSION = {
-    "Patient": "patient.view",
-    "RelatedPerson": "patient.view",
-    "EpisodeOfCare": "episode.view",
-    "Condition": "plan.view",
-    "CarePlan": "plan.view",
-    "Goal": "plan.view",
+# what a staff member needs, per kind of information, where the patient is
+CATEGORY_PERMISSION = {
+    Information.DEMOGRAPHICS: "patient.view",
+    Information.DIAGNOSES: "diagnosis.view",
+    Information.PLAN: "plan.view",
+    Information.SCORES: "measure.view",
+    Information.ATTENDANCE: "attendance.view",
+    Information.DISCHARGE_SUMMARY: "plan.view",
+}
+# resource types that are not patient data
+OTHER_PERMISSION = {
     "Consent": "consent.view",
-    "QuestionnaireResponse": "measure.view",
-    "Observation": "measure.view",
-    "Appointment": "episode.view",
-    "Encounter": "episode.view",
     "Practitioner": "program.view",
     "Organization": "program.view",
     "Location": "site.view",
     "HealthcareService": "program.view",
     "AuditEvent": "audit.view",
 }
-CATEGORY_PERMISSION = {
-    "diagnoses": "plan.view",
-    "plan": "plan.view",
-    "scores": "measure.view",
-    "attendance": "episode.view",
-    "discharge_summary": "plan.view",
-}
+
+
+def type_permission(resource_type: str) -> str:
+    if resource_type in OTHER_PERMISSION:
+        return OTHER_PERMISSION[resource_type]
+    return CATEGORY_PERMISSION[CATEGORY_OF.get(resource_type, Information.DEMOGRAPHICS)]
+
+
+def staff_scope(actor, patient) -> Scope:
+    """What of this patient's record a staff member may read, decided per
+    permission where the patient is. Episodes: those of the programs where the
+    actor's role reaches them (all, with an organization-wide role)."""
+    categories = {
+        c for c, perm in CATEGORY_PERMISSION.items() if covers_patient(actor, perm, patient)
+    }
+    g = grant(actor, "episode.view")
+    programs = None if patient.organization_id in g.organization_ids else g.program_ids
+    return Scope(
+        categories=frozenset(categories) & ALL,
+        program_ids=frozenset(programs) if programs is not None else None,
+        consents=covers_patient(actor, "consent.view", patient),
+    )
+
+
+def consent_scope(consent: Part2Consent) -> Scope:
+    """What a consent lets go out: its information, from its program only."""
+    return Scope(
+        categories=frozenset(consent.categories) & ALL,
+        program_ids=frozenset([consent.program_id]) if consent.program_id else None,
+        consents=False,
+    )
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A patient the gate let through: what may be loaded, and (outside) the consent."""
+
+    patient: Patient
+    scope: Scope
+    consent: Part2Consent | None = None
 
 
 @dataclass
@@ -55,72 +100,74 @@ class Reader:
         return self.recipient is not None
 
     def may(self, resource_type: str) -> bool:
+        """Whether this reader may ask for the type at all (the gate decides per patient)."""
         if self.external:
             return resource_type != "AuditEvent"
-        return can(self.user, PERMISSION[resource_type])
+        return bool(grant(self.user, type_permission(resource_type)))
 
     def organization_ids(self) -> set[int]:
         if self.external:
             return {self.recipient.organization_id}
         return set(scope_for(self.user).organization_ids)
 
-    # patients ---------------------------------------------------------------
+    # the gate -------------------------------------------------------------------
+
+    def open(self, patient_id: int, categories) -> Opened:
+        """The patient, if this reader may have `categories` of their record;
+        NotFound (out of reach, or unknown to an outside party) or
+        PermissionDenied / DisclosureRefused otherwise, each audited."""
+        categories = list(dict.fromkeys([Information.DEMOGRAPHICS, *categories]))
+        patient = (
+            Patient.objects.filter(pk=patient_id, organization_id__in=self.organization_ids())
+            .select_related("organization")
+            .first()
+        )
+        if patient is None:
+            raise NotFound("Not found, or not yours to see.")
+        if self.external:
+            return self._open_outside(patient, categories)
+        if not covers_patient(self.user, "patient.view", patient):
+            audit_denied(actor=self.user, event="fhir.patient", patient=patient)
+            raise NotFound("Not found, or not yours to see.")
+        scope = staff_scope(self.user, patient)
+        missing = [c for c in categories if c not in scope.categories]
+        if missing:
+            audit_denied(actor=self.user, event=f"fhir.{missing[0]}", patient=patient)
+            labels = ", ".join(SHORT_LABELS.get(c, c) for c in missing)
+            raise PermissionDenied(f"Your role does not let you read this patient's {labels}.")
+        return Opened(patient=patient, scope=scope)
+
+    def _open_outside(self, patient, categories) -> Opened:
+        try:
+            consent = disclosure_check(
+                patient=patient, recipient=self.recipient, categories=categories
+            )
+        except DisclosureRefused as exc:
+            disclosure_refused_audit(
+                actor=self.user,
+                patient=patient,
+                recipient=self.recipient,
+                reason_code=exc.reason,
+                channel=Channel.FHIR_API,
+            )
+            if exc.reason == "no_consent":
+                raise NotFound("Not found, or not yours to see.") from None
+            raise
+        return Opened(patient=patient, scope=consent_scope(consent), consent=consent)
 
     def patients(self):
-        """Patients this reader may read at all."""
+        """Patients this reader may be told about (the base of the patient search)."""
         if self.external:
-            today = timezone.localdate()
-            ids = Part2Consent.objects.none()
-            from django.db.models import Q
-
-            reach = Q(recipient_scope="named", recipient=self.recipient)
-            if self.recipient.tpo_eligible:
-                reach |= Q(recipient_scope="tpo")
-            ids = (
-                Part2Consent.objects.filter(organization_id=self.recipient.organization_id)
-                .filter(reach, status="active")
-                .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-                .values("patient_id")
-            )
-            return Patient.objects.filter(pk__in=ids)
+            return Patient.objects.filter(pk__in=list(self.consents_by_patient()))
         return Patient.objects.visible_to(self.user, "view")
 
-    def scope_for_patient(self, patient) -> tuple[Scope, object]:
-        """(what of the patient's record this reader may read, the consent it rests on)."""
-        if self.external:
-            consents = list(covering_consents(patient_id=patient.pk, recipient=self.recipient))
-            if not consents:
-                return Scope(categories=frozenset(), consents=False), None
-            programs = {c.program_id for c in consents}
-            if len(programs) == 1:
-                cats = frozenset().union(*(set(c.categories) for c in consents))
-                chosen = consents[0]
-                program = next(iter(programs))
-            else:  # different programs: the widest single consent, never a mix
-                chosen = max(consents, key=lambda c: len(c.categories))
-                cats, program = frozenset(chosen.categories), chosen.program_id
-            cats = cats & ALL
-            return (
-                Scope(
-                    categories=cats,
-                    program_ids=frozenset([program]) if program else None,
-                    consents=False,
-                ),
-                chosen,
+    def consents_by_patient(self) -> dict[int, Part2Consent]:
+        """Outside parties: patient id -> the consent their identity goes out under."""
+        if not hasattr(self, "_consents"):
+            self._consents = disclosable(
+                recipient=self.recipient, categories=[Information.DEMOGRAPHICS]
             )
-        g = grant(self.user, "episode.view")
-        program_ids = None if patient.organization_id in g.organization_ids else g.program_ids
-        cats = {"demographics"} | {
-            c for c, perm in CATEGORY_PERMISSION.items() if can(self.user, perm)
-        }
-        return (
-            Scope(
-                categories=frozenset(cats) & ALL,
-                program_ids=frozenset(program_ids) if program_ids is not None else None,
-                consents=can(self.user, "consent.view"),
-            ),
-            None,
-        )
+        return self._consents
 
 
 def reader_for(user) -> Reader:

@@ -15,16 +15,11 @@ from openiop.accounts.services import api_token_authenticate
 from openiop.audit.models import Action, Outcome
 from openiop.audit.services import audit_denied, audit_read, audit_record
 from openiop.consent.models import Channel
-from openiop.consent.services import (
-    DisclosureRefused,
-    disclosure_check,
-    disclosure_record,
-    disclosure_refused_audit,
-)
+from openiop.consent.services import disclosure_record
 from openiop.core import context
 from openiop.core.errors import ApplicationError, NotFound, PermissionDenied
 from openiop.interop import directory, extensions
-from openiop.interop.access import Reader, reader_for
+from openiop.interop.access import Opened, Reader, reader_for
 from openiop.interop.fhir.bundle import add_notice, bundle
 from openiop.interop.fhir.capability import capability_statement
 from openiop.interop.fhir.common import PART2_NOTICE_SHORT
@@ -134,6 +129,35 @@ def _require_type(reader: Reader, resource_type: str) -> None:
         raise PermissionDenied(f"You do not have permission to read {resource_type} resources.")
 
 
+MAX_PAGE = 100_000
+COMMON_PARAMETERS = {"_count", "_page", "_format"}
+PATIENT_PARAMETERS = {"_id", "identifier", "family", "given", "birthdate"}
+RECORD_PARAMETERS = {"patient", "subject"}
+DIRECTORY_PARAMETERS = {"_id", "name"}
+AUDIT_PARAMETERS = {"patient", "date"}
+
+
+def _check_parameters(request, resource_type: str) -> None:
+    """An unknown search parameter is refused, not ignored: ignoring it would
+    answer (and disclose) more than was asked for."""
+    if resource_type == "Patient":
+        known = PATIENT_PARAMETERS
+    elif resource_type == "AuditEvent":
+        known = AUDIT_PARAMETERS
+    elif resource_type in DIRECTORY_TYPES:
+        known = DIRECTORY_PARAMETERS
+    else:
+        known = RECORD_PARAMETERS | ({"status"} if resource_type == "EpisodeOfCare" else set())
+    unknown = sorted(set(request.GET) - known - COMMON_PARAMETERS)
+    if unknown:
+        supported = ", ".join(sorted(known | {"_count", "_page"}))
+        raise ApplicationError(
+            f"This server does not support the search parameter {unknown[0]} on "
+            f"{resource_type} (supported: {supported}).",
+            fields={name: ["Not supported."] for name in unknown},
+        )
+
+
 def _count_page(request) -> tuple[int, int]:
     try:
         count = int(request.GET.get("_count", DEFAULT_COUNT))
@@ -142,10 +166,13 @@ def _count_page(request) -> tuple[int, int]:
         raise ApplicationError(
             "_count and _page are whole numbers.", fields={"_count": ["Must be 1 to 100."]}
         ) from None
-    if not 1 <= count <= MAX_COUNT or page < 1:
+    if not 1 <= count <= MAX_COUNT or not 1 <= page <= MAX_PAGE:
         raise ApplicationError(
-            f"_count is 1 to {MAX_COUNT} and _page starts at 1.",
-            fields={"_count": [f"Must be 1 to {MAX_COUNT}."], "_page": ["Must be 1 or more."]},
+            f"_count is 1 to {MAX_COUNT} and _page is 1 to {MAX_PAGE}.",
+            fields={
+                "_count": [f"Must be 1 to {MAX_COUNT}."],
+                "_page": [f"Must be 1 to {MAX_PAGE}."],
+            },
         )
     return count, page
 
@@ -168,8 +195,9 @@ def _links(request, resource_type, page, count, total) -> list[dict]:
 # disclosure or audit of what was read -------------------------------------------
 
 
-def _account(reader: Reader, patient, consent, resources: list[dict], interaction: str):
+def _account(reader: Reader, opened: Opened, resources: list[dict], interaction: str):
     """A read by a party outside the program is a disclosure; by staff, an audited read."""
+    patient = opened.patient
     if reader.external:
         cats = sorted({CATEGORY_OF.get(r["resourceType"], "demographics") for r in resources})
         types = {}
@@ -178,7 +206,7 @@ def _account(reader: Reader, patient, consent, resources: list[dict], interactio
         disclosure_record(
             actor=reader.user,
             patient=patient,
-            consent=consent,
+            consent=opened.consent,
             recipient=reader.recipient,
             categories=cats,
             channel=Channel.FHIR_API,
@@ -197,40 +225,17 @@ def _account(reader: Reader, patient, consent, resources: list[dict], interactio
         )
 
 
-def _patient_for(reader: Reader, patient_id, categories):
-    """The patient (in the reader's reach) and the consent a disclosure rests on."""
-    from openiop.patients.models import Patient
-
-    if reader.external:
-        patient = (
-            Patient.objects.filter(pk=patient_id, organization_id=reader.recipient.organization_id)
-            .select_related("organization")
-            .first()
-        )
-        if patient is None:
-            raise Http404
-        try:
-            disclosure_check(patient=patient, recipient=reader.recipient, categories=categories)
-        except DisclosureRefused:
-            disclosure_refused_audit(
-                actor=reader.user,
-                patient=patient,
-                recipient=reader.recipient,
-                reason_code="consent_required",
-                channel=Channel.FHIR_API,
-            )
-            raise
-        return patient
-    patient = reader.patients().filter(pk=patient_id).select_related("organization").first()
-    if patient is None:
+def _open(reader: Reader, resource_type: str, resource_id: str, categories) -> Opened:
+    """The gate, for the patient whose record holds this resource."""
+    patient_id = patient_id_of(resource_type, resource_id, reader.organization_ids())
+    if patient_id is None:
         raise Http404
-    return patient
+    return reader.open(patient_id, categories)
 
 
-def _record_of(reader: Reader, patient) -> tuple[dict, object]:
-    scope, consent = reader.scope_for_patient(patient)
-    record = load_records([patient], scope=scope)[0]
-    return patient_resources(record, today=timezone.localdate()), consent
+def _record_of(opened: Opened) -> dict:
+    record = load_records([opened.patient], scope=opened.scope)[0]
+    return patient_resources(record, today=timezone.localdate())
 
 
 # views -------------------------------------------------------------------------------
@@ -266,22 +271,19 @@ def read(request, reader: Reader, resource_type: str, resource_id: str):
         if resource is None:
             raise Http404
         return fhir_response(resource)
-    patient_id = patient_id_of(resource_type, resource_id, reader.organization_ids())
-    if patient_id is None:
-        raise Http404
-    category = CATEGORY_OF.get(resource_type, "demographics")
-    patient = _patient_for(reader, patient_id, ["demographics", category])
-    by_type, consent = _record_of(reader, patient)
+    opened = _open(reader, resource_type, resource_id, [CATEGORY_OF.get(resource_type, "")])
+    by_type = _record_of(opened)
     resource = next((r for r in by_type.get(resource_type, []) if r["id"] == resource_id), None)
     if resource is None:
         raise Http404
-    _account(reader, patient, consent, [resource], "read")
+    _account(reader, opened, [resource], "read")
     return fhir_response(resource, notice=reader.external)
 
 
 @fhir_view()
 def search(request, reader: Reader, resource_type: str):
     _require_type(reader, resource_type)
+    _check_parameters(request, resource_type)
     count, page = _count_page(request)
     if resource_type in DIRECTORY_TYPES or resource_type == "AuditEvent":
         resources, total = directory.search(reader, resource_type, request.GET, count, page)
@@ -296,23 +298,14 @@ def search(request, reader: Reader, resource_type: str):
             f"({resource_type}?patient=<id>).",
             fields={"patient": ["Required."]},
         )
-    patient_id = patient_id_of("Patient", patient_uid, reader.organization_ids())
-    if patient_id is None:
-        raise Http404
-    category = CATEGORY_OF.get(resource_type, "demographics")
-    patient = _patient_for(reader, patient_id, ["demographics", category])
-    by_type, consent = _record_of(reader, patient)
-    matches = by_type.get(resource_type, [])
+    opened = _open(reader, "Patient", patient_uid, [CATEGORY_OF.get(resource_type, "")])
+    matches = _record_of(opened).get(resource_type, [])
     if resource_type == "EpisodeOfCare" and request.GET.get("status"):
         matches = [r for r in matches if r["status"] == request.GET["status"]]
-    total = len(matches)
     shown = matches[(page - 1) * count : page * count]
     if shown:
-        _account(reader, patient, consent, shown, "search")
-    out = _searchset(request, resource_type, shown, total, page, count)
-    if reader.external:
-        add_notice(out)
-    return fhir_response(out, notice=reader.external)
+        _account(reader, opened, shown, "search")
+    return _answer(request, reader, resource_type, shown, len(matches), page, count)
 
 
 def _search_patients(request, reader: Reader, count: int, page: int):
@@ -345,11 +338,12 @@ def _search_patients(request, reader: Reader, count: int, page: int):
     )
     today = timezone.localdate()
     resources = []
+    consents = reader.consents_by_patient() if reader.external else {}
     for record in records:
         patient_res = patient_resources(record, today=today)["Patient"][0]
         if reader.external:
-            _scope, consent = reader.scope_for_patient(record.patient)
-            _account(reader, record.patient, consent, [patient_res], "search")
+            opened = Opened(record.patient, record.scope, consents[record.patient.pk])
+            _account(reader, opened, [patient_res], "search")
         resources.append(patient_res)
     if not reader.external:
         audit_read(
@@ -358,8 +352,15 @@ def _search_patients(request, reader: Reader, count: int, page: int):
             patient_ids=[p.pk for p in patients],
             detail={"types": ["Patient"], "results": total},
         )
-    out = _searchset(request, "Patient", resources, total, page, count)
+    return _answer(request, reader, "Patient", resources, total, page, count)
+
+
+def _answer(request, reader: Reader, resource_type, resources, total, page, count):
+    """The searchset. An outside party is told only what it was disclosed (and
+    what is accounted for): no total, so a page past the end reveals nothing."""
+    out = _searchset(request, resource_type, resources, total, page, count)
     if reader.external:
+        out.pop("total", None)
         add_notice(out)
     return fhir_response(out, notice=reader.external)
 
@@ -379,13 +380,10 @@ def _searchset(request, resource_type, resources, total, page, count) -> dict:
 def everything(request, reader: Reader, resource_id: str):
     """Patient/{id}/$everything: the patient's record, with what it references."""
     _require_type(reader, "Patient")
-    patient_id = patient_id_of("Patient", resource_id, reader.organization_ids())
-    if patient_id is None:
-        raise Http404
-    patient = _patient_for(reader, patient_id, ["demographics"])
-    scope, consent = reader.scope_for_patient(patient)
+    opened = _open(reader, "Patient", resource_id, [])
+    patient = opened.patient
     export = patient_export(
-        patient=patient, scope=scope, base=base_url(request), notice=reader.external
+        patient=patient, scope=opened.scope, base=base_url(request), notice=reader.external
     )
     resources = [e["resource"] for e in export.bundle.get("entry", [])]
     patient_data = [r for r in resources if r["resourceType"] in TYPES]
@@ -394,7 +392,7 @@ def everything(request, reader: Reader, resource_id: str):
         disclosure_record(
             actor=reader.user,
             patient=patient,
-            consent=consent,
+            consent=opened.consent,
             recipient=reader.recipient,
             categories=cats,
             channel=Channel.FHIR_API,

@@ -8,17 +8,12 @@ from patient records. A newer publication of the same metric supersedes it.
 from django.conf import settings
 from django.db import models
 
-from openiop.access.querysets import ScopedQuerySet
+from openiop.access.querysets import ProgramRowQuerySet
 from openiop.core.models import BaseModel
 
 
-class PublishedOutcomeQuerySet(ScopedQuerySet):
+class PublishedOutcomeQuerySet(ProgramRowQuerySet):
     resource = "outcomes"
-
-    def scope_q(self, g) -> models.Q:
-        return models.Q(organization_id__in=g.organization_ids) | models.Q(
-            program_id__in=g.program_ids
-        )
 
     def current(self):
         return self.filter(superseded_at__isnull=True, withdrawn_at__isnull=True)

@@ -97,7 +97,10 @@ def record(c):
     return r
 
 
-READ = each(PATIENT_READERS, 200) | {"clinician_b": 404}
+# minimum necessary: billing (readonly_a) reads diagnosis codes, not the clinical record
+CARE_READERS = PATIENT_READERS - {"readonly_a"}
+READ = each(CARE_READERS, 200) | {"clinician_b": 404}
+DIAGNOSIS_READ = each(PATIENT_READERS, 200) | {"clinician_b": 404}
 
 
 def page(url, ok, method="get"):
@@ -117,7 +120,7 @@ MATRIX = {
         each(CHANGE_ASSESSMENT, 200) | {"clinician_b": 404},
     ),
     ("care/episodes/<uuid:episode_uuid>/diagnoses/", "diagnoses"): page(
-        lambda c: f"/care/episodes/{c.episode_a.uuid}/diagnoses/", READ
+        lambda c: f"/care/episodes/{c.episode_a.uuid}/diagnoses/", DIAGNOSIS_READ
     ),
     ("care/diagnoses/<uuid:diagnosis_uuid>/status/", "diagnosis_status"): page(
         lambda c: f"/care/diagnoses/{record(c).diagnosis.uuid}/status/",
@@ -144,7 +147,7 @@ MATRIX = {
     ),
     ("care/plans/<uuid:plan_uuid>/sign/", "plan_sign"): page(
         lambda c: f"/care/plans/{record(c).plan.uuid}/sign/",
-        each(PATIENT_READERS, 302) | {"clinician_b": 404},
+        each(CARE_READERS, 302) | {"clinician_b": 404},
         method="post",
     ),
     ("care/plans/<uuid:plan_uuid>/revise/", "plan_revise"): page(
@@ -211,7 +214,7 @@ def api(url, ok, method="get", payload=None):
     return (method, url, payload, expect(ok, api=True))
 
 
-API_READ = each(PATIENT_READERS, 200) | {"clinician_b": 404}
+API_READ = each(CARE_READERS, 200) | {"clinician_b": 404}
 ASSESSMENT_IN = lambda c: {  # noqa: E731
     "episode": str(c.episode_a.uuid),
     "assessed_on": TODAY.isoformat(),
@@ -223,7 +226,7 @@ ASSESSMENT_IN = lambda c: {  # noqa: E731
 MATRIX.update(
     {
         ("api/v1/assessments", "list_assessments"): api(
-            lambda c: "/api/v1/assessments", each(PATIENT_READERS | {"clinician_b"}, 200)
+            lambda c: "/api/v1/assessments", each(CARE_READERS | {"clinician_b"}, 200)
         ),
         ("api/v1/assessments", "create_assessment"): api(
             lambda c: "/api/v1/assessments",
@@ -260,7 +263,7 @@ MATRIX.update(
             lambda c: "/api/v1/icd10cm?q=F10.2", each(PATIENT_READERS | {"clinician_b"}, 200)
         ),
         ("api/v1/plans", "list_plans"): api(
-            lambda c: "/api/v1/plans", each(PATIENT_READERS | {"clinician_b"}, 200)
+            lambda c: "/api/v1/plans", each(CARE_READERS | {"clinician_b"}, 200)
         ),
         ("api/v1/plans", "create_plan"): api(
             lambda c: "/api/v1/plans",

@@ -86,6 +86,12 @@ MATRIX = {
         None,
         page(MANAGERS),
     ),
+    ("consent/recipients/<uuid:recipient_uuid>/deactivate/", "recipient_deactivate"): (
+        "post",
+        lambda c: f"/consent/recipients/{_recipient(c).uuid}/deactivate/",
+        None,
+        page(MANAGERS, ok=302),
+    ),
     ("consent/recipients/<uuid:recipient_uuid>/token/revoke/", "recipient_revoke_tokens"): (
         "post",
         lambda c: f"/consent/recipients/{_recipient(c).uuid}/token/revoke/",

@@ -114,7 +114,7 @@ def complete_assessment(request, assessment_uuid: UUID, payload: s.AssessmentCom
 
 
 @router.get("/diagnoses", response={200: list[s.DiagnosisOut], **ERRORS})
-@permission("plan.view")
+@permission("diagnosis.view")
 def list_diagnoses(request, episode: UUID):
     ep = _episode(request.auth, episode)
     rows = list(
@@ -135,7 +135,7 @@ def create_diagnosis(request, payload: s.DiagnosisIn):
 
 
 @router.get("/icd10cm", response={200: list[s.CodeOut], **ERRORS})
-@permission("plan.view")
+@permission("diagnosis.view")
 def search_codes(request, q: str, limit: int = 20):
     """Billable ICD-10-CM codes matching a code prefix or words."""
     if not 1 <= limit <= 100:

@@ -24,7 +24,9 @@ def diagnosis_is_part2(d, program) -> bool:
     return d.category == "substance_use" or is_part2_program(program)
 
 
-def condition_resource(d, patient, episode, *, part2: bool = False) -> dict:
+def condition_resource(d, patient, episode, *, part2: bool = False, note: bool = True) -> dict:
+    """`note`: the clinician's narrative, which goes with the clinical record (the
+    plan), not with the codes alone (billing, a diagnoses-only consent)."""
     if d.status == "entered_in_error":
         clinical, verification = None, concept(VERIFICATION, "entered-in-error", "Entered in Error")
     else:
@@ -50,6 +52,6 @@ def condition_resource(d, patient, episode, *, part2: bool = False) -> dict:
         "onsetDateTime": day(d.diagnosed_on),
         "abatementDateTime": day(d.resolved_on) if d.status == "resolved" else None,
         "recordedDate": day(d.diagnosed_on),
-        "note": [{"text": d.note}] if d.note else None,
+        "note": [{"text": d.note}] if d.note and note else None,
     }
     return with_meta(drop_empty(resource), part2=part2, updated=d.updated_at)

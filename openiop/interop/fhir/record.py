@@ -63,7 +63,13 @@ def patient_resources(record, *, today) -> dict[str, list[dict]]:
         for d in record.diagnoses:
             ep = record.episode(d.episode_id)
             out["Condition"].append(
-                condition_resource(d, p, ep, part2=diagnosis_is_part2(d, ep.program))
+                condition_resource(
+                    d,
+                    p,
+                    ep,
+                    part2=diagnosis_is_part2(d, ep.program),
+                    note=scope.has("plan"),
+                )
             )
     if scope.has("plan"):
         shown = scope.has("diagnoses")  # no reference to a Condition that is not there

@@ -13,9 +13,11 @@ from pathlib import Path
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from openiop.access.scope import remember_programs
 from openiop.accounts.models import Membership, StaffCredential, User
 from openiop.audit.models import Action, AuditEvent, AuditSubject
 from openiop.audit.services import audit_record
+from openiop.interop.access import staff_scope
 from openiop.interop.fhir.bundle import dumps
 from openiop.interop.fhir.practitioner import practitioner_resource
 from openiop.interop.fhir.record import (
@@ -74,15 +76,20 @@ def patients_of(organization, actor=None):
     return qs
 
 
-def staff_scope(actor, organization) -> Scope:
-    """What a staff member's export holds: what their roles let them read."""
+def _records(batch, actor, cache) -> list:
+    """The batch's records, each within what the actor may read of that patient
+    (decided per patient, as a FHIR read decides it; one load per distinct scope)."""
     if actor is None:
-        return FULL
-    from openiop.interop.access import Reader
-
-    patient = Patient(organization=organization)
-    scope, _consent = Reader(user=actor).scope_for_patient(patient)
-    return scope
+        return load_records(batch, scope=FULL, cache=cache)
+    remember_programs(batch)
+    groups: dict[Scope, list] = {}
+    for p in batch:
+        groups.setdefault(staff_scope(actor, p), []).append(p)
+    records = {}
+    for scope, patients in groups.items():
+        for record in load_records(patients, scope=scope, cache=cache):
+            records[record.patient.pk] = record
+    return [records[p.pk] for p in batch]
 
 
 def _staff_users(organization):
@@ -105,7 +112,6 @@ def bulk_export(
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.ndjson"):
         os.remove(stale)
-    scope = staff_scope(actor, organization)
     patients = patients_of(organization, actor)
     total = patients.count()
     today = timezone.localdate()
@@ -119,7 +125,7 @@ def bulk_export(
         action=Action.EXECUTE,
         event="fhir.bulk_export",
         organization_id=organization.pk,
-        detail={"patients": total, "scope": sorted(scope.categories), "audit": include_audit},
+        detail={"patients": total, "audit": include_audit},
         actor_name=None if actor else "openiop export-fhir",
     )
     try:
@@ -132,7 +138,7 @@ def bulk_export(
             for p in batch:
                 p.organization = organization  # one object, not one per patient
             last = batch[-1].pk
-            for record in load_records(batch, scope=scope, cache=cache):
+            for record in _records(batch, actor, cache):
                 by_type = patient_resources(record, today=today)
                 for rtype in TYPES:
                     for resource in by_type.get(rtype, ()):

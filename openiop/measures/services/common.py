@@ -6,28 +6,12 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
-from openiop.access.scope import grant
-from openiop.access.services import deny
-from openiop.audit.models import Action
+from openiop.access.services import require_on_patient  # noqa: F401 - imported from here
 from openiop.care.models import Episode, EpisodeStatus
 from openiop.core.errors import ApplicationError
 
 PATIENT_VIA_LINK = "patient (one-time link)"
 PATIENT_SIGNED_IN = "patient (signed in)"
-
-
-def require_on_patient(actor, patient, permission: str, action=Action.CREATE) -> None:
-    """The actor holds `permission` where the patient is: organization-wide, or
-    in a program where the patient has (or had) an episode. Denials are audited."""
-    g = grant(actor, permission)
-    if patient.organization_id in g.organization_ids:
-        return
-    if (
-        g.program_ids
-        and Episode.objects.filter(patient=patient, program_id__in=g.program_ids).exists()
-    ):
-        return
-    deny(actor, permission, action=action)
 
 
 def local_today(episode=None) -> dt.date:

@@ -126,7 +126,7 @@ def assessment_detail(request, assessment_uuid):
     )
 
 
-@requires("plan.view")
+@requires("diagnosis.view")
 def diagnoses(request, episode_uuid):
     episode = episode_or_404(request, episode_uuid)
     form = DiagnosisForm(request.POST or None)
@@ -157,6 +157,7 @@ def diagnoses(request, episode_uuid):
             "form": form,
             "co_occurring": {"substance_use", "mental_health"} <= cats,
             "can_change": can(request.user, "plan.change") and episode.is_open,
+            "show_notes": can(request.user, "plan.view"),
         },
     )
 
@@ -183,7 +184,7 @@ def diagnosis_status(request, diagnosis_uuid):
     return redirect("plans:diagnoses", episode_uuid=d.episode.uuid)
 
 
-@requires("plan.view")
+@requires("diagnosis.view")
 def icd_search(request):
     """Matches for the diagnosis form (an htmx partial); the code set is not patient data."""
     query = request.GET.get("code") or request.GET.get("q") or ""
