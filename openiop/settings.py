@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "openiop.accounts.middleware.IdleLogoffMiddleware",
     "openiop.accounts.middleware.TwoFactorMiddleware",
+    "openiop.access.middleware.OutOfScopeAuditMiddleware",
     "openiop.core.middleware.DenyByDefaultMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

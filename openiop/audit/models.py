@@ -135,3 +135,22 @@ class AuditSubject(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.event_id} shows patient {self.patient_id}"
+
+
+class AuditHead(models.Model):
+    """The chain's newest link, kept apart from the chain and moved in the same
+    transaction as every append: removing events at the tail, or emptying the
+    table, leaves a head that no longer matches (`audit_verify`). One row.
+    `openiop audit head` prints it for the backup manifest, so a copy lives
+    outside the database too."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    count = models.BigIntegerField(default=0)
+    recreated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the head was found missing and made again."
+    )
+
+    def __str__(self) -> str:
+        return f"audit chain head: {self.count} events, last {self.last_id}"

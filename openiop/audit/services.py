@@ -5,14 +5,31 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from openiop.audit.models import Action, AuditEvent, AuditSubject, Outcome
+from openiop.audit.models import Action, AuditEvent, AuditHead, AuditSubject, Outcome
 from openiop.core import context
 
 GENESIS = "0" * 64
-_CHAIN_LOCK = 0x0A0D17  # advisory lock key that serialises chain appends on PostgreSQL
+
+
+def _locked_head() -> AuditHead:
+    """The chain head, locked until the transaction ends (this serialises appends)."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:  # removed: start a new one, and say so (audit_verify reports it)
+        last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+        head, _ = AuditHead.objects.get_or_create(
+            pk=1,
+            defaults={
+                "last_id": last[0] if last else 0,
+                "last_hash": last[1] if last else GENESIS,
+                "count": AuditEvent.objects.count(),
+                "recreated_at": timezone.now(),
+            },
+        )
+    return head
 
 
 def _normalise_ip(value: str | None) -> str | None:
@@ -88,13 +105,13 @@ def audit_record(
         detail=detail,
     )
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event_row.prev_hash = last or GENESIS
+        head = _locked_head()
+        event_row.prev_hash = head.last_hash
         event_row.hash = event_row.compute_hash()
         event_row.save()
+        AuditHead.objects.filter(pk=1).update(
+            last_id=event_row.pk, last_hash=event_row.hash, count=F("count") + 1
+        )
         if subject_ids:
             AuditSubject.objects.bulk_create(
                 [AuditSubject(event=event_row, patient_id=pid) for pid in subject_ids]
@@ -133,10 +150,22 @@ class VerifyResult:
     reason: str = ""
 
 
-def audit_verify(*, chunk_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first row whose link or content is wrong."""
+def audit_head() -> dict:
+    """The chain head, for the backup manifest (`openiop audit head`)."""
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is None:
+        return {"events": 0, "last_id": 0, "last_hash": GENESIS}
+    return {"events": head.count, "last_id": head.last_id, "last_hash": head.last_hash}
+
+
+def audit_verify(*, chunk_size: int = 5000, expect: dict | None = None) -> VerifyResult:
+    """Walk the chain in order; report the first row whose link or content is
+    wrong, then compare the end with the head kept apart from the chain (and
+    with `expect`, a head recorded earlier, e.g. in a backup manifest)."""
     prev = GENESIS
     checked = 0
+    last_id = 0
+    seen_expected = expect is None or not expect.get("last_id")
     for row in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
         if row.prev_hash != prev:
             return VerifyResult(
@@ -148,6 +177,47 @@ def audit_verify(*, chunk_size: int = 5000) -> VerifyResult:
             )
         if row.compute_hash() != row.hash:
             return VerifyResult(False, checked, row.id, "its content no longer matches its hash")
+        if not seen_expected and row.id == expect["last_id"]:
+            if row.hash != expect["last_hash"] or checked + 1 != expect["events"]:
+                return VerifyResult(
+                    False, checked, row.id, "it differs from the head recorded in the manifest"
+                )
+            seen_expected = True
         prev = row.hash
+        last_id = row.id
         checked += 1
+    return _check_end(checked, last_id, prev, seen_expected, expect)
+
+
+def _check_end(checked, last_id, last_hash, seen_expected, expect) -> VerifyResult:
+    head = AuditHead.objects.filter(pk=1).first()
+    if not seen_expected:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            f"event {expect['last_id']} of the recorded head is missing "
+            f"(events were removed: {expect['events']} were recorded, {checked} remain)",
+        )
+    if head is None:
+        return VerifyResult(False, checked, None, "the chain head is missing")
+    if head.recreated_at:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            f"the chain head was removed and made again at {head.recreated_at:%Y-%m-%d %H:%M}",
+        )
+    if head.count != checked or head.last_id != last_id or head.last_hash != last_hash:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            f"the chain ends at event {last_id} after {checked} events, but its head says "
+            f"{head.count} events ending at event {head.last_id}: events were removed",
+        )
+    if checked == 0:
+        return VerifyResult(
+            False, 0, None, "the audit trail is empty: nothing shows it was not emptied"
+        )
     return VerifyResult(True, checked)

@@ -16,6 +16,7 @@ from openiop.care.models import (
     ReferralSource,
 )
 from openiop.core.errors import ApplicationError
+from openiop.core.transitions import transition
 
 SECOND_OPEN = "This patient already has an open episode in this program; discharge it first."
 
@@ -166,10 +167,14 @@ def episode_discharge(*, actor, episode: Episode, discharged_on: dt.date, reason
             "discharged_on", "The discharge date cannot be in the future."
         )
     with transaction.atomic():
-        episode.status = EpisodeStatus.DISCHARGED
-        episode.discharged_on = discharged_on
-        episode.discharge_reason = reason
-        episode.save()
+        transition(
+            episode,
+            to=EpisodeStatus.DISCHARGED,
+            from_=EpisodeStatus.ACTIVE,
+            message="This episode was discharged a moment ago by someone else.",
+            discharged_on=discharged_on,
+            discharge_reason=reason,
+        )
         audit_record(
             actor=actor,
             action=Action.UPDATE,

@@ -255,3 +255,29 @@ def test_the_bulk_export_decides_scope_per_patient(cast, tmp_path, two_roles):
     assert subjects == {f"Patient/{cast.patient_a.uuid}"}
     patients = (tmp_path / "Patient.ndjson").read_text()
     assert str(cast.patient_b.uuid) in patients  # billing in B: demographics
+
+
+# out-of-scope reads in pages and the API are audited too -------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/patients/{uuid}/",
+        "/api/v1/patients/{uuid}",
+        "/consent/patients/{uuid}/",
+        "/measures/patients/{uuid}/",
+    ],
+)
+def test_an_out_of_scope_page_or_api_read_is_audited_with_the_patient(cast, path):
+    client = cast.client("clinician_b")
+    for _ in range(3):
+        response = client.get(path.format(uuid=cast.patient_a.uuid))
+        assert response.status_code == 404
+    denied = AuditEvent.objects.filter(
+        actor=cast.clinician_b, outcome=Outcome.DENIED, patient=cast.patient_a
+    )
+    assert denied.count() == 3
+    # the program's own clinician reading a page that does not exist is not a denial
+    cast.client("clinician_a").get(f"/patients/{cast.patient_a.uuid}/no-such-page/")
+    assert not AuditEvent.objects.filter(actor=cast.clinician_a, outcome=Outcome.DENIED).exists()

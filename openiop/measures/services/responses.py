@@ -9,6 +9,7 @@ from openiop.accounts.roles import Role
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.errors import ApplicationError, Conflict, NotFound
+from openiop.core.transitions import transition
 from openiop.measures import scoring
 from openiop.measures.models import (
     AlertKind,
@@ -125,9 +126,13 @@ def response_mark_in_error(*, actor, response: Response, reason: str) -> Respons
     if response.status == RecordStatus.ENTERED_IN_ERROR:
         raise Conflict("This response is already marked entered in error.")
     with transaction.atomic():
-        response.status = RecordStatus.ENTERED_IN_ERROR
-        response.status_reason = reason[:300]
-        response.save(update_fields=["status", "status_reason", "updated_at"])
+        transition(
+            response,
+            to=RecordStatus.ENTERED_IN_ERROR,
+            from_=RecordStatus.FINAL,
+            message="This response is already marked entered in error.",
+            status_reason=reason[:300],
+        )
         audit_record(
             actor=actor,
             action=Action.UPDATE,

@@ -14,6 +14,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.care.plans.plan_models import PlanObjective, PlanStatus
 from openiop.core.errors import ApplicationError, Conflict
+from openiop.core.transitions import transition
 from openiop.scheduling.models import (
     ATTENDED,
     Note,
@@ -240,12 +241,16 @@ def note_sign(*, actor, note: Note, confirm_similar: bool = False) -> Note:
             raise ApplicationError.for_field(missing[0], "Write this before signing.")
     attended = session.attendance.filter(status__in=ATTENDED).count()
     with transaction.atomic():
-        note.status = NoteStatus.SIGNED
-        note.signed_by = actor
-        note.signed_at = timezone.now()
-        if note.kind == NoteKind.GROUP:
-            note.participants = attended
-        note.save()
+        extra = {"participants": attended} if note.kind == NoteKind.GROUP else {}
+        transition(
+            note,
+            to=NoteStatus.SIGNED,
+            from_=NoteStatus.DRAFT,
+            message="This note was signed a moment ago.",
+            signed_by=actor,
+            signed_at=timezone.now(),
+            **extra,
+        )
         audit_record(
             actor=actor,
             action=Action.UPDATE,

@@ -13,6 +13,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.care.models import Episode, EpisodeStatus
 from openiop.core.errors import ApplicationError, Conflict
+from openiop.core.transitions import transition
 from openiop.scheduling.instance import WeekData, build_week, pk_of
 from openiop.scheduling.models import (
     LeaveKind,
@@ -316,6 +317,13 @@ def repair_apply(*, actor, run: SolverRun) -> int:
     result = run.result
     touched: set[int] = {c["patient"] for c in result["changes"]}
     with transaction.atomic():
+        transition(
+            run,
+            to=RunStatus.APPLIED,
+            from_=RunStatus.DONE,
+            message="This repair was applied or discarded a moment ago by someone else.",
+            finished_at=timezone.now(),
+        )
         _record_change(actor, run)
         kept_groups = set()
         for g in result["groups"]:
@@ -373,9 +381,6 @@ def repair_apply(*, actor, run: SolverRun) -> int:
             if s.session_type.is_group and s.pk not in kept_groups and not s.attendance.exists():
                 s.status = SessionStatus.CANCELLED
                 s.save(update_fields=["status", "updated_at"])
-        run.status = RunStatus.APPLIED
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "finished_at", "updated_at"])
         audit_record(
             actor=actor,
             action=Action.UPDATE,

@@ -22,6 +22,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core import context
 from openiop.core.errors import ApplicationError, Conflict
+from openiop.core.transitions import transition
 from openiop.scheduling import localtime
 from openiop.scheduling.instance import WeekData, build_week, pk_of
 from openiop.scheduling.models import (
@@ -291,8 +292,12 @@ def solver_run_discard(*, actor, run: SolverRun) -> SolverRun:
     if run.status not in (RunStatus.DONE, RunStatus.FAILED):
         raise ApplicationError("Only a finished run that is not published can be discarded.")
     with transaction.atomic():
-        run.status = RunStatus.DISCARDED
-        run.save(update_fields=["status", "updated_at"])
+        transition(
+            run,
+            to=RunStatus.DISCARDED,
+            from_=[RunStatus.DONE, RunStatus.FAILED],
+            message="This run was published or discarded a moment ago by someone else.",
+        )
         audit_record(actor=actor, action=Action.UPDATE, event="solver.discard", obj=run)
     return run
 
@@ -389,6 +394,12 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
         rosters.append([a["patient"]])
     try:
         with transaction.atomic():
+            transition(
+                run,
+                to=RunStatus.PUBLISHED,
+                from_=RunStatus.DONE,
+                message="This proposal was published or discarded a moment ago by someone else.",
+            )
             published = PublishedWeek.objects.create(
                 organization_id=run.organization_id,
                 program=program,
@@ -421,8 +432,6 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
                     for pid in members
                 ]
             )
-            run.status = RunStatus.PUBLISHED
-            run.save(update_fields=["status", "updated_at"])
             audit_record(
                 actor=actor,
                 action=Action.CREATE,
@@ -433,6 +442,8 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
             )
     except IntegrityError:
         raise Conflict("This week has just been published by someone else.") from None
+    except Conflict:
+        raise
     except ApplicationError as exc:
         raise Conflict(
             f"The calendar changed since this proposal was made ({exc.message}); run it again."

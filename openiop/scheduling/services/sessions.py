@@ -10,6 +10,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.care.models import Episode, EpisodeStatus
 from openiop.core.errors import ApplicationError
+from openiop.core.transitions import transition
 from openiop.scheduling import localtime
 from openiop.scheduling.models import (
     RosterEntry,
@@ -248,8 +249,12 @@ def session_cancel(*, actor, session: Session) -> Session:
     if session.attendance.exists():
         raise ApplicationError("Attendance is recorded for this session; it took place.")
     with transaction.atomic():
-        session.status = SessionStatus.CANCELLED
-        session.save(update_fields=["status", "updated_at"])
+        transition(
+            session,
+            to=SessionStatus.CANCELLED,
+            from_=SessionStatus.SCHEDULED,
+            message="This session was cancelled a moment ago.",
+        )
         audit_record(
             actor=actor,
             action=Action.UPDATE,
@@ -330,8 +335,12 @@ def roster_remove(*, actor, session: Session, patient) -> None:
             "patient", "Attendance is recorded for this patient; the roster entry stays."
         )
     with transaction.atomic():
-        entry.status = RosterStatus.REMOVED
-        entry.save(update_fields=["status", "updated_at"])
+        transition(
+            entry,
+            to=RosterStatus.REMOVED,
+            from_=RosterStatus.ENROLLED,
+            message="The patient was taken off this roster a moment ago.",
+        )
         audit_record(
             actor=actor, action=Action.UPDATE, event="roster.remove", obj=session, patient=patient
         )
