@@ -1,9 +1,10 @@
 """Sign-in policy: lockout, automatic logoff, two-factor, API tokens, headers."""
 
 import datetime as dt
+import re
 import time
 
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -158,12 +159,24 @@ def test_a_token_has_no_more_power_than_its_owner(cast, client):
 
 def test_tokens_page_shows_a_new_token_once(cast):
     client = cast.client("clinician_a")
-    response = client.post("/accounts/tokens/", {"name": "reports", "days": 30})
-    assert b"oiop_" in response.content
-    again = client.get("/accounts/tokens/")
-    assert b"oiop_" in again.content  # the prefix is shown...
+    created = client.post("/accounts/tokens/", {"name": "reports", "days": 30}).content.decode()
+    [raw] = re.findall(r'<p class="token">(oiop_[\w-]+)</p>', created)
     token = ApiToken.objects.get(name="reports")
-    assert token.key_hash.encode() not in again.content  # ...never the hash or the secret
+    # what the page showed is the working secret...
+    me = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert me.status_code == 200 and me.json()["username"] == "clin.a"
+    assert raw.startswith(token.prefix)
+    secret = raw[len(token.prefix) :]  # what follows the prefix the list shows
+    row = f"<tr><td>reports</td><td><code>{token.prefix}</code></td>"
+    # ...shown in the notice only: the list of tokens names it by its prefix
+    listing = created.split("<h2>Your tokens</h2>", 1)[1]
+    assert row in listing
+    assert raw not in listing and secret not in listing
+    # the next visit shows the list, never the secret or the hash again
+    again = client.get("/accounts/tokens/").content.decode()
+    assert row in again
+    assert raw not in again and secret not in again and token.key_hash not in again
+    assert "Copy your new token now" not in again
 
 
 def test_pages_carry_a_content_security_policy_and_no_store(cast):

@@ -441,19 +441,56 @@ def test_an_organization_adds_its_own_instrument(cast):
         )
 
 
-@pytest.mark.parametrize(
-    "who", ["clinician_a", "clinician_b", "readonly_a", "director_a", "intake", "admin"]
-)
-def test_for_patient_follows_the_same_scope_as_visible_to(cast, who):
-    from openiop.measures.models import CheckIn, DrugTest, Response, SafetyAlert
+EVERY_KIND = frozenset({"response", "alert", "drug_test", "checkin"})
+NOTHING = frozenset()
+# What each member of the cast must see of patient A (program A) and of patient B
+# (program B), written from the fixture and the permission registry: program A's
+# care team sees all of A and nothing of B, program B's clinician the reverse; the
+# organization-wide intake coordinator sees questionnaires (measure.view) of both
+# but not alerts, drug tests or check-ins; billing, the auditor and the
+# administrator see none of it.
+SEES = {
+    "clinician_a": (EVERY_KIND, NOTHING),
+    "director_a": (EVERY_KIND, NOTHING),
+    "prescriber_a": (EVERY_KIND, NOTHING),
+    "clinician_b": (NOTHING, EVERY_KIND),
+    "intake": (frozenset({"response"}), frozenset({"response"})),
+    "readonly_a": (NOTHING, NOTHING),
+    "auditor": (NOTHING, NOTHING),
+    "admin": (NOTHING, NOTHING),
+}
 
-    phq9(cast, [0] * 8 + [1])
-    services.drug_test_record(
-        actor=cast.clinician_a, patient=cast.patient_a, collected_on=TODAY, status="missed"
+
+def record_every_kind(clinician, patient) -> dict:
+    """One row of each kind about the patient: a PHQ-9 whose item 9 raises an
+    alert, a drug test and a check-in."""
+    response = services.response_record(
+        actor=clinician, patient=patient, instrument=shipped("phq9"), answers=[0] * 8 + [1]
     )
-    services.checkin_record(actor=cast.clinician_a, patient=cast.patient_a, mood=5, cravings=1)
+    return {
+        "response": response,
+        "alert": SafetyAlert.objects.get(response=response),
+        "drug_test": services.drug_test_record(
+            actor=clinician, patient=patient, collected_on=TODAY, status="missed"
+        ),
+        "checkin": services.checkin_record(actor=clinician, patient=patient, mood=5, cravings=1),
+    }
+
+
+@pytest.mark.parametrize("who", list(SEES))
+def test_each_member_of_the_cast_sees_the_measures_of_exactly_their_patients(cast, who):
+    models = {"response": Response, "alert": SafetyAlert, "drug_test": DrugTest, "checkin": CheckIn}
+    rows_a = record_every_kind(cast.clinician_a, cast.patient_a)
+    rows_b = record_every_kind(cast.clinician_b, cast.patient_b)
     actor = getattr(cast, who)
-    for model in (Response, SafetyAlert, DrugTest, CheckIn):
-        for patient in (cast.patient_a, cast.patient_b):
-            expected = set(model.objects.visible_to(actor, "view").filter(patient=patient))
-            assert set(model.objects.for_patient(actor, patient)) == expected, (model, who)
+    sees_a, sees_b = SEES[who]
+    for name, patient, rows, kinds in (
+        ("patient A", cast.patient_a, rows_a, sees_a),
+        ("patient B", cast.patient_b, rows_b, sees_b),
+    ):
+        for kind, model in models.items():
+            expected = {rows[kind]} if kind in kinds else set()
+            where = (who, name, kind)
+            assert set(model.objects.for_patient(actor, patient)) == expected, where
+            listed = model.objects.visible_to(actor, "view").filter(patient=patient)
+            assert set(listed) == expected, where

@@ -64,15 +64,37 @@ def test_query_counts_do_not_grow_with_the_organization():
 
 
 def test_bench_pages_prints_one_json_object():
-    seed_organization(patients=30, weeks=4, seed=23)
+    org = seed_organization(patients=30, weeks=4, seed=23).organization
     out, err = io.StringIO(), io.StringIO()
     call_command("bench", "pages", "--requests", "3", stdout=out, stderr=err)
     result = json.loads(out.getvalue())
+    assert set(result) == {
+        "database",
+        "organization",
+        "patients",
+        "requests_per_role",
+        "debug",
+        "pages",
+    }
     assert result["database"] == connection.vendor
-    assert result["patients"] == 30
+    assert (result["organization"], result["patients"]) == (org.slug, 30)
+    assert result["requests_per_role"] == 3
     assert set(result["pages"]) == set(PAGES)
+    assert result["pages"]["caseload"]["url"] == "/care/caseload/"
+    assert result["pages"]["census"]["url"] == "/care/census/"
+    assert result["pages"]["patient_search"]["url"].startswith("/patients/?q=")
+    # the query counts it reports are the pages' own, the same for every request
+    # of a page, and a page's figure is that of its costlier role
+    measured, _rows = measure(org)
     for page in PAGES:
         figures = result["pages"][page]
-        assert figures["p50_ms"] <= figures["p95_ms"]
-        assert figures["queries"] > 0
-    assert result["pages"]["census"]["by_role"]["clinician"]["status"] == 403
+        assert set(figures["by_role"]) == {"director", "clinician"}
+        timed = {r: f for r, f in figures["by_role"].items() if f["status"] == 200}
+        for role, f in timed.items():
+            assert f["queries"] == f["queries_max"] == measured[role, page], (page, role)
+        assert figures["queries"] == max(f["queries"] for f in timed.values())
+    # a refused page is reported as refused, with no timing
+    assert result["pages"]["census"]["by_role"]["clinician"] == {
+        "status": 403,
+        "queries": measured["clinician", "census"],
+    }

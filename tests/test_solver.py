@@ -14,7 +14,10 @@ from openiop.scheduling.solver import (
     InstanceError,
     Interval,
     Need,
+    Reason,
+    Schedule,
     SessionType,
+    UnmetNeed,
     check,
     explain,
     interval_utc,
@@ -27,7 +30,7 @@ from openiop.scheduling.solver.cpsat import cliques
 from openiop.scheduling.solver.generate import SIZES, generate
 from openiop.scheduling.solver.model import Modality
 from openiop.scheduling.solver.optimize import SolveOptions
-from tests.solver_cases import WEEK, evening_patient, small_week
+from tests.solver_cases import DAY_SHIFT, WEEK, evening_patient, small_week
 
 UTC = dt.UTC
 
@@ -254,12 +257,75 @@ def test_unmet_needs_name_the_missing_licence_and_full_groups():
     assert check(week, result.schedule).ok
 
 
-def test_every_unmet_need_of_a_generated_week_has_a_reason():
+def test_with_only_day_staff_an_evening_patient_is_told_nobody_works_evenings():
+    day_staff = (
+        Clinician("C-1", "Test Day Counselor", frozenset({"S1"}), frozenset({"LADC"}), DAY_SHIFT),
+        Clinician(
+            "C-3", "Test Family Therapist", frozenset({"S1"}), frozenset({"LMFT"}), DAY_SHIFT
+        ),
+    )
+    # free Mon, Wed and Thu 17:00-21:30; the staff work 08:30-17:00
+    patient = evening_patient(
+        1, needs=(Need(cat.GROUP_THERAPY.code, 3), Need(cat.INDIVIDUAL.code, 1))
+    )
+    week = small_week(patients=(patient,), clinicians=day_staff)
+    expected = (
+        UnmetNeed(
+            "P-001",
+            "group_therapy",
+            missing=3,
+            minutes=3 * 90,
+            reasons=(
+                Reason(
+                    "no_staff_hours",
+                    "no group therapy facilitator works at the times that fit "
+                    "(Mon 18:00-19:30, Thu 18:00-19:30 and Wed 18:00-19:30)",
+                ),
+            ),
+        ),
+        UnmetNeed(
+            "P-001",
+            "individual_therapy",
+            missing=1,
+            minutes=50,
+            reasons=(
+                Reason(
+                    "no_staff_hours", "no evening therapist on Mondays, Wednesdays or Thursdays"
+                ),
+            ),
+        ),
+    )
+    assert explain(week, Schedule()) == expected
+    result = solve(week, SolveOptions(time_limit_s=2))
+    assert result.schedule == Schedule() and result.unmet == expected
+
+
+def booked_count(inst, schedule, patient_id: str, session_type: str) -> int:
+    groups = sum(
+        1
+        for g in schedule.groups
+        if patient_id in g.patient_ids and inst.offer[g.offer_id].session_type == session_type
+    )
+    return groups + sum(
+        1
+        for a in schedule.appointments
+        if a.patient_id == patient_id and a.session_type == session_type
+    )
+
+
+def test_every_unmet_need_of_a_generated_week_is_a_missing_session_with_a_reason():
     inst = generate(**SIZES["S"], seed=5).instance
     result = solve(inst, SolveOptions(time_limit_s=4))
     assert result.unmet
     assert all(u.reasons and u.reasons[0].message for u in result.unmet)
-    assert explain(inst, result.schedule) == result.unmet
+    # exactly the prescribed sessions the schedule lacks, counted from the schedule here
+    short = {
+        (p.id, n.session_type): n.count - booked_count(inst, result.schedule, p.id, n.session_type)
+        for p in inst.patients
+        for n in p.needs
+    }
+    short = {k: missing for k, missing in short.items() if missing > 0}
+    assert {(u.patient_id, u.session_type): u.missing for u in result.unmet} == short
 
 
 # ---------------------------------------------------------------- clique helper

@@ -1,5 +1,6 @@
-"""Fixtures of the program finder tests: the real Oregon file, imported or not,
-and a fresh rate-limit window for every test."""
+"""Fixtures of the program finder tests: the real Oregon file, imported or not
+(skipped without it, a failure on CI), and a fresh rate-limit window for every
+test."""
 
 import json
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 
 from openiop.core import ratelimit
 from openiop.directory.services import facilities_import
-from tests.directory.helpers import OREGON
+from tests.directory.helpers import OREGON, require_data_file
 
 
 @pytest.fixture(autouse=True)
@@ -20,9 +21,7 @@ def fresh_rate_limits():
 
 @pytest.fixture
 def oregon_file() -> Path:
-    if not OREGON.exists():
-        pytest.skip(f"the real FindTreatment.gov file is not at {OREGON}")
-    return OREGON
+    return require_data_file(OREGON)
 
 
 @pytest.fixture

@@ -3,13 +3,33 @@ well-formed export row, a listed OpenIOP program."""
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from openiop.directory.models import DirectoryProfile
 from openiop.directory.services import program_sync
 
 REPO = Path(__file__).resolve().parents[2]
 OREGON = REPO.parent / "shared" / "data" / "findtreatment" / "oregon-2026-02.json"
+
+
+def on_ci() -> bool:
+    """Whether the environment variable CI is set (CI=true on CI)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_data_file(path: Path) -> Path:
+    """The real FindTreatment.gov export the data tests read. Without it the
+    tests are skipped with the reason shown, except on CI, where a missing file
+    is a failure: a green CI run must mean the data tests ran."""
+    if path.exists():
+        return path
+    reason = f"the real FindTreatment.gov file is not at {path}"
+    if on_ci():
+        pytest.fail(f"{reason} (CI is set: the data tests must run on CI)", pytrace=False)
+    pytest.skip(reason)
 
 
 def list_program(program, **profile):

@@ -14,7 +14,7 @@ from openiop.directory import features as FT
 from openiop.directory.importer import ImportFileError, RowInvalid, facility_key, validate
 from openiop.directory.models import Facility, FacilityImport
 from openiop.directory.services import facilities_import
-from tests.directory.helpers import row, write_json
+from tests.directory.helpers import require_data_file, row, write_json
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,26 @@ def run(*args):
 
 
 # ----- the real file --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_a_missing_data_file_fails_when_ci_is_set(tmp_path, monkeypatch, ci):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="CI is set: the data tests must run on CI"):
+        require_data_file(tmp_path / "oregon-2026-02.json")
+
+
+@pytest.mark.parametrize("ci", [None, "", "false"])
+def test_a_missing_data_file_is_skipped_with_its_reason_locally(tmp_path, monkeypatch, ci):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    missing = tmp_path / "oregon-2026-02.json"
+    with pytest.raises(pytest.skip.Exception, match="the real FindTreatment.gov file is not at"):
+        require_data_file(missing)
+    missing.write_text("{}")
+    assert require_data_file(missing) == missing
 
 
 def test_the_real_oregon_file_imports_with_counts_that_add_up(oregon_file, oregon_rows):

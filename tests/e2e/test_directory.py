@@ -20,7 +20,7 @@ except ImportError:  # keep the default (non-browser) run collectable without it
 from openiop.core import ratelimit
 from openiop.directory.models import Facility
 from openiop.directory.services import facilities_import
-from tests.directory.helpers import OREGON, list_program
+from tests.directory.helpers import OREGON, list_program, require_data_file
 from tests.factories import OrganizationFactory, ProgramFactory, SiteFactory, TrackFactory
 
 pytestmark = pytest.mark.e2e
@@ -110,8 +110,7 @@ def test_guided_match_ranks_programs_and_the_shared_link_shows_the_same_list(new
 
 
 def test_search_then_compare_three_programs_side_by_side(new_page, finder):
-    if not OREGON.exists():
-        pytest.skip(f"the real FindTreatment.gov file is not at {OREGON}")
+    require_data_file(OREGON)
     page: Page = new_page()
     page.goto("/find/")
     page.get_by_label("ZIP code or city").fill("97204")
