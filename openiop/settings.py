@@ -174,6 +174,12 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
+# How many proxies in front of the application append to X-Forwarded-For. The
+# client's address is the one the outermost trusted proxy saw; whatever a
+# client writes into the header itself is ignored. 0: use the socket's address.
+TRUSTED_PROXIES = env.int(
+    "TRUSTED_PROXIES", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+)
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

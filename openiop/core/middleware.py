@@ -6,10 +6,17 @@ from openiop.core import context
 
 
 def client_ip(request) -> str | None:
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address: with N trusted proxies (TRUSTED_PROXIES), the Nth
+    address from the right of X-Forwarded-For, which the outermost of them
+    appended; addresses to its left were written by the client and are not
+    trusted. Without proxies, or a header too short to have passed them all,
+    the socket's address."""
+    proxies = getattr(settings, "TRUSTED_PROXIES", 0)
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR")
 
 
