@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "openiop.core.middleware.RequestContextMiddleware",
     "openiop.core.middleware.SecurityHeadersMiddleware",
     "openiop.core.middleware.ApiErrorShapeMiddleware",
+    "openiop.core.middleware.RequestShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -9,7 +9,7 @@ from openiop.audit.services import audit_read
 from openiop.care import services
 from openiop.care.models import Episode
 from openiop.care.schemas import DischargeIn, EpisodeIn, EpisodeOut, EpisodePage, EpisodePatch
-from openiop.core.api import ErrorOut, page_of, permission
+from openiop.core.api import ErrorOut, PageNumber, PageSize, page_of, permission
 from openiop.core.errors import ApplicationError
 from openiop.organizations.models import Program, Track
 from openiop.patients.models import Patient
@@ -58,7 +58,11 @@ def _episode(actor, episode_uuid) -> Episode:
 @router.get("", response={200: EpisodePage, **ERRORS})
 @permission("episode.view")
 def list_episodes(
-    request, program: UUID | None = None, status: str = "", page: int = 1, page_size: int = 25
+    request,
+    program: UUID | None = None,
+    status: str = "",
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
 ):
     qs = _episodes(request.auth)
     if program:

@@ -1,12 +1,15 @@
 """API plumbing shared by every router: auth, permission declaration, errors, pages."""
 
+import datetime as dt
 import math
 from functools import wraps
+from typing import Annotated
 
 from django.http import Http404
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import AfterValidator, Field
 
 from openiop.access.scope import can
 from openiop.audit.models import Action, Outcome
@@ -119,6 +122,27 @@ def install_error_handlers(api) -> None:
         return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
 
 
+MAX_PAGE = 100_000
+MAX_PAGE_SIZE = 100
+# the page parameters every list operation declares (their bounds are in the
+# OpenAPI document, so a client and a fuzzer know them)
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Pages start at 1.")]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description="1 to 100 items.")]
+
+
+def _wall_clock(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError(
+            "Give the site's wall-clock time without an offset, e.g. 18:00 (sessions keep "
+            "their local time across daylight saving changes)."
+        )
+    return value
+
+
+# a time of day in the site's own zone: an offset is refused rather than guessed at
+WallTime = Annotated[dt.time, AfterValidator(_wall_clock)]
+
+
 class PageOut(Schema):
     count: int
     page: int
@@ -126,10 +150,13 @@ class PageOut(Schema):
 
 
 def page_of(queryset, page: int, page_size: int) -> tuple[list, dict]:
-    if page < 1 or not 1 <= page_size <= 100:
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ApplicationError(
-            "Pages start at 1 and hold 1 to 100 items.",
-            fields={"page": ["Must be 1 or more."], "page_size": ["Must be 1 to 100."]},
+            f"Pages are 1 to {MAX_PAGE} and hold 1 to {MAX_PAGE_SIZE} items.",
+            fields={
+                "page": [f"Must be 1 to {MAX_PAGE}."],
+                "page_size": [f"Must be 1 to {MAX_PAGE_SIZE}."],
+            },
         )
     count = queryset.count()
     items = list(queryset[(page - 1) * page_size : page * page_size])

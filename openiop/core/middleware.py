@@ -114,6 +114,62 @@ def machine_error(request, status: int, code: str, message: str, fields=None):
     )
 
 
+class RequestShapeMiddleware:
+    """Input no handler should ever see, refused at the door with a 4xx:
+    a NUL character anywhere in the query or body (PostgreSQL cannot store it in
+    text), and, under /api/, a body that is not a JSON object sent as JSON
+    (every operation takes an object; a list or null would be read as "no
+    fields" and answered 200)."""
+
+    BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refusal = self._refusal(request)
+        if refusal is None:
+            return self.get_response(request)
+        status, field, message = refusal
+        if is_machine_path(request.path):
+            code = "unsupported_media_type" if status == 415 else "invalid"
+            return machine_error(request, status, code, message, {field: [message]})
+        from django.http import HttpResponse
+
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+    def _refusal(self, request):
+        nul = "A NUL character (\\0) is not allowed in text."
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query.lower() or "\x00" in request.path:
+            return 400, "query", nul
+        if request.method not in self.BODY_METHODS:
+            return None
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type.startswith("multipart/"):
+            return None  # files may hold any byte; form fields are checked by Django's forms
+        body = request.body
+        if b"\x00" in body or b"\\u0000" in body or b"%00" in body.lower():
+            return 400, "body", nul
+        if (
+            request.path.startswith("/api/")
+            and body.strip()
+            and content_type != "application/json"
+            and not content_type.endswith("+json")
+        ):
+            return 415, "body", "Send the body as JSON (Content-Type: application/json)."
+        if request.path.startswith("/api/") and body.strip():
+            import json
+
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return 400, "body", "The body is not valid JSON."
+            if not isinstance(data, dict):
+                return 422, "body", "The body is a JSON object ({...}) with the fields to set."
+        return None
+
+
 class ApiErrorShapeMiddleware:
     """Every error under /api/ and /fhir/ is JSON in the path's error shape, even
     those Django answers before our handlers run (405, unknown paths, CSRF) and

@@ -10,7 +10,7 @@ from ninja.responses import Status
 
 from openiop.audit.services import audit_read
 from openiop.care.models import Episode
-from openiop.core.api import ErrorOut, page_of, permission
+from openiop.core.api import ErrorOut, PageNumber, PageSize, page_of, permission
 from openiop.core.errors import ApplicationError, NotFound
 from openiop.measures import scoring, selectors, services
 from openiop.measures.models import AlertStatus, Instrument, Response, SafetyAlert
@@ -77,8 +77,8 @@ def list_responses(
     request,
     patient: UUID | None = None,
     instrument: str = "",
-    page: int = 1,
-    page_size: int = 25,
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
 ):
     """Responses with their scores, newest first; filter by patient and instrument code."""
     qs = _responses(request.auth)
@@ -145,7 +145,11 @@ def get_response(request, response_uuid: UUID):
 @router.get("/alerts", response={200: AlertPage, **ERRORS})
 @permission("alert.view")
 def list_alerts(
-    request, status: str = AlertStatus.OPEN, mine: bool = False, page: int = 1, page_size: int = 25
+    request,
+    status: str = AlertStatus.OPEN,
+    mine: bool = False,
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
 ):
     """Safety alerts you may see: open ones by default, oldest first; `mine`
     keeps those sent to you (or about your caseload)."""

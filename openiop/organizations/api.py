@@ -6,7 +6,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from openiop.accounts.models import Membership, User
-from openiop.core.api import ErrorOut, page_of, permission
+from openiop.core.api import ErrorOut, PageNumber, PageSize, page_of, permission
 from openiop.core.errors import ApplicationError
 from openiop.organizations import services
 from openiop.organizations.models import Program, Site, Track
@@ -35,7 +35,7 @@ def _programs(actor, action="view"):
 
 @router.get("/programs", response={200: ProgramPage, **ERRORS})
 @permission("program.view")
-def list_programs(request, page: int = 1, page_size: int = 25):
+def list_programs(request, page: PageNumber = 1, page_size: PageSize = 25):
     items, meta = page_of(_programs(request.auth), page, page_size)
     return {**meta, "results": items}
 
@@ -104,7 +104,7 @@ def list_sites(request):
 
 @router.get("/staff", response={200: StaffPage, **ERRORS})
 @permission("staff.view")
-def list_staff(request, page: int = 1, page_size: int = 25):
+def list_staff(request, page: PageNumber = 1, page_size: PageSize = 25):
     qs = (
         User.objects.visible_to(request.auth, "view")
         .prefetch_related(

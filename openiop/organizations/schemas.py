@@ -6,7 +6,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
-from openiop.core.api import PageOut
+from openiop.core.api import PageOut, WallTime
 
 
 class SiteOut(Schema):
@@ -80,8 +80,8 @@ class TrackIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     kind: TrackKind
     weekdays: list[int] = Field(min_length=1, max_length=7)
-    start_time: dt.time
-    end_time: dt.time
+    start_time: WallTime
+    end_time: WallTime
     capacity: int = Field(12, ge=1, le=200)
     is_active: bool = True
 
@@ -90,8 +90,8 @@ class TrackPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: TrackKind | None = None
     weekdays: list[int] | None = Field(None, min_length=1, max_length=7)
-    start_time: dt.time | None = None
-    end_time: dt.time | None = None
+    start_time: WallTime | None = None
+    end_time: WallTime | None = None
     capacity: int | None = Field(None, ge=1, le=200)
     is_active: bool | None = None
 

@@ -6,7 +6,7 @@ from ninja.responses import Status
 
 from openiop.audit.services import audit_read
 from openiop.care.api import admission_kwargs
-from openiop.core.api import ErrorOut, page_of, permission
+from openiop.core.api import ErrorOut, PageNumber, PageSize, page_of, permission
 from openiop.core.errors import ApplicationError
 from openiop.organizations.models import Organization
 from openiop.patients import selectors, services
@@ -19,7 +19,9 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 @router.get("", response={200: PatientPage, **ERRORS})
 @permission("patient.view")
-def list_patients(request, q: str = "", status: str = "", page: int = 1, page_size: int = 25):
+def list_patients(
+    request, q: str = "", status: str = "", page: PageNumber = 1, page_size: PageSize = 25
+):
     """Patients you may see; `q` matches name words, an MRN or a date of birth."""
     qs = selectors.patient_search(actor=request.auth, query=q, status=status)
     items, meta = page_of(qs, page, page_size)

@@ -12,7 +12,7 @@ from ninja.responses import Status
 from openiop.accounts.models import User
 from openiop.audit.services import audit_read
 from openiop.care.models import Episode, EpisodeStatus
-from openiop.core.api import ErrorOut, page_of, permission
+from openiop.core.api import ErrorOut, PageNumber, PageSize, page_of, permission
 from openiop.core.errors import ApplicationError
 from openiop.organizations.models import Program, Room
 from openiop.patients.models import Patient
@@ -70,7 +70,11 @@ def list_session_types(request):
 @router.get("/sessions", response={200: SessionPage, **ERRORS})
 @permission("schedule.view")
 def list_sessions(
-    request, week: dt.date, program: UUID | None = None, page: int = 1, page_size: int = 50
+    request,
+    week: dt.date,
+    program: UUID | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
 ):
     qs = selectors.week_sessions(request.auth, monday(week))
     if program:

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from openiop.core.api import PageOut
+from openiop.core.api import PageOut, WallTime
 
 Status = Literal["present", "late", "left_early", "absent", "excused"]
 
@@ -91,7 +91,7 @@ class SessionIn(Schema):
     program: UUID
     session_type: str = Field(description="A session type code, e.g. psychoeducation.")
     date: dt.date
-    start_time: dt.time
+    start_time: WallTime
     duration_min: int | None = None
     room: UUID | None = None
     telehealth_url: str = ""
@@ -116,8 +116,8 @@ class AttendanceIn(Schema):
 
 class WindowSchema(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start_time: dt.time
-    end_time: dt.time
+    start_time: WallTime
+    end_time: WallTime
     note: str = ""
 
 

@@ -22,7 +22,7 @@ from openiop.care.plans.services.draft import plan_draft_replace
 from openiop.care.plans.services.plan import plan_revise, plan_start
 from openiop.care.plans.services.review import plan_review_record
 from openiop.care.plans.services.signing import plan_sign
-from openiop.core.api import ErrorOut, page_of, permission
+from openiop.core.api import ErrorOut, PageNumber, PageSize, page_of, permission
 from openiop.core.errors import ApplicationError
 
 router = Router(tags=["treatment plans"])
@@ -53,7 +53,9 @@ def _plan(actor, uuid):
 
 @router.get("/assessments", response={200: s.AssessmentPage, **ERRORS})
 @permission("assessment.view")
-def list_assessments(request, episode: UUID | None = None, page: int = 1, page_size: int = 25):
+def list_assessments(
+    request, episode: UUID | None = None, page: PageNumber = 1, page_size: PageSize = 25
+):
     qs = Assessment.objects.visible_to(request.auth, "view").select_related("episode", "patient")
     if episode:
         qs = qs.filter(episode__uuid=episode)
@@ -152,7 +154,11 @@ def search_codes(request, q: str, limit: int = 20):
 @router.get("/plans", response={200: s.PlanPage, **ERRORS})
 @permission("plan.view")
 def list_plans(
-    request, episode: UUID | None = None, status: str = "", page: int = 1, page_size: int = 25
+    request,
+    episode: UUID | None = None,
+    status: str = "",
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
 ):
     qs = visible_plans(request.auth).order_by("-created_at", "-id")
     if episode:
@@ -342,7 +348,11 @@ def create_review(request, plan_uuid: UUID, payload: s.ReviewIn):
 @router.get("/reviews-due", response={200: s.DuePage, **ERRORS})
 @permission("plan.review")
 def list_reviews_due(
-    request, clinician: UUID | None = None, within_days: int = 7, page: int = 1, page_size: int = 25
+    request,
+    clinician: UUID | None = None,
+    within_days: int = 7,
+    page: PageNumber = 1,
+    page_size: PageSize = 25,
 ):
     """Open plans whose review is overdue or due within `within_days` (0-60)."""
     import datetime as dt

@@ -3,13 +3,13 @@ are written (or none)."""
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from openiop.access.services import require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.core.errors import ApplicationError
+from openiop.core.errors import ApplicationError, Conflict
 from openiop.scheduling.models import (
     ATTENDED,
     Attendance,
@@ -95,33 +95,45 @@ def attendance_record(*, actor, session: Session, marks: list[Mark]) -> list[Att
         if len(m.note) > 200:
             raise ApplicationError.for_field(_field(patient, "note"), "At most 200 characters.")
         rows.append((entry, m.status, minutes, m.note))
-    existing = {a.patient_id: a for a in session.attendance.all()}
     out = []
-    with transaction.atomic():
-        for entry, status, minutes, note in rows:
-            row = existing.get(entry.patient_id)
-            if row is None:
-                row = Attendance(
-                    organization_id=session.organization_id,
-                    session=session,
-                    patient_id=entry.patient_id,
-                    episode_id=entry.episode_id,
-                    date=session.date,
-                    week=session.week,
-                    created_by=actor,
-                )
-            elif (row.status, row.minutes, row.note) == (status, minutes, note):
-                out.append(row)
-                continue
-            row.status, row.minutes, row.note, row.recorded_by = status, minutes, note, actor
-            row.save()
-            out.append(row)
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            event="attendance.record",
-            obj=session,
-            patient_ids=[r[0].patient_id for r in rows],
-            changed_fields=["status", "minutes"],
-        )
+    try:
+        with transaction.atomic():
+            _mark(actor, session, rows, out)
+    except IntegrityError:
+        raise Conflict(
+            "Someone marked this roster at the same moment; reload it to see their marks."
+        ) from None
     return out
+
+
+def _mark(actor, session: Session, rows, out: list) -> None:
+    # the session row is the lock: marks of one roster are written one request
+    # at a time, each reading the rows the one before it wrote
+    Session.objects.select_for_update().filter(pk=session.pk).first()
+    existing = {a.patient_id: a for a in session.attendance.all()}
+    for entry, status, minutes, note in rows:
+        row = existing.get(entry.patient_id)
+        if row is None:
+            row = Attendance(
+                organization_id=session.organization_id,
+                session=session,
+                patient_id=entry.patient_id,
+                episode_id=entry.episode_id,
+                date=session.date,
+                week=session.week,
+                created_by=actor,
+            )
+        elif (row.status, row.minutes, row.note) == (status, minutes, note):
+            out.append(row)
+            continue
+        row.status, row.minutes, row.note, row.recorded_by = status, minutes, note, actor
+        row.save()
+        out.append(row)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        event="attendance.record",
+        obj=session,
+        patient_ids=[r[0].patient_id for r in rows],
+        changed_fields=["status", "minutes"],
+    )
