@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from openiop.access.scope import can
 from openiop.audit.models import Action, Outcome
@@ -139,8 +139,21 @@ def _wall_clock(value: dt.time) -> dt.time:
     return value
 
 
-# a time of day in the site's own zone: an offset is refused rather than guessed at
-WallTime = Annotated[dt.time, AfterValidator(_wall_clock)]
+# A time of day in the site's own zone, "18:00" or "18:00:00": an offset is
+# refused rather than guessed at. JSON Schema's format "time" requires an
+# offset, so the document says what is sent: a pattern, not that format.
+WallTime = Annotated[
+    dt.time,
+    AfterValidator(_wall_clock),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "description": "Wall-clock time at the site, without an offset.",
+            "examples": ["18:00"],
+        }
+    ),
+]
 
 
 class PageOut(Schema):

@@ -31,6 +31,9 @@ DEFAULT_RATES = {
     "directory-api": "120/minute",
     "directory-page": "240/minute",
     "directory-submit": "20/hour",
+    # links a patient opens without signing in: guessing tokens is slowed down
+    "patient-link": "30/minute",
+    "calendar-feed": "60/minute",
 }
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")

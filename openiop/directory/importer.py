@@ -298,6 +298,10 @@ def read_json(content: bytes, name: str) -> ParsedFile:
         raise ImportFileError(
             f"{name} is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."
         ) from None
+    except RecursionError:
+        raise ImportFileError(
+            f"{name} nests its JSON too deeply to be a FindTreatment.gov export."
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
         raise ImportFileError(
             f'{name} is not a FindTreatment.gov export: it needs an object with a "rows" list.'

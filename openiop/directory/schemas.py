@@ -6,6 +6,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from openiop.core.api import WallTime
 from openiop.directory import features as FT
 from openiop.directory import matching
 from openiop.directory.models import TestimonialRelationship
@@ -116,12 +117,14 @@ class SearchOut(Schema):
     results: list[FacilityResult]
 
 
-class TrackOut(Schema):
+class ListedTrackOut(Schema):
+    """A track as the public finder lists it (not the staff API's TrackOut)."""
+
     name: str
     weekdays: list[int]
     days: str
-    start_time: dt.time
-    end_time: dt.time
+    start_time: WallTime
+    end_time: WallTime
     weekly_hours: Decimal
     schedule: list[str]
 
@@ -207,7 +210,7 @@ class FacilityDetail(Schema):
     features: dict[str, list[str]]
     languages: list[str]
     services: list[ServiceOut]
-    tracks: list[TrackOut]
+    tracks: list[ListedTrackOut]
     team: TeamOut | None
     wait_for_admission: WaitOut | None
     outcomes: list[OutcomeOut]

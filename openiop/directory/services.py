@@ -170,7 +170,7 @@ def facilities_import_parsed(
         first_seen[row.key] = row.label
         rows.append(row)
     result.skipped = len(result.problems)
-    if parsed.rows and not rows:
+    if not rows:  # nothing importable: no import is recorded
         return result
     keys = [r.key for r in rows]
     with transaction.atomic():

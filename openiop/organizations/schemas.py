@@ -27,8 +27,8 @@ class TrackOut(Schema):
     name: str
     kind: str
     weekdays: list[int]
-    start_time: dt.time
-    end_time: dt.time
+    start_time: WallTime
+    end_time: WallTime
     capacity: int
     weekly_hours: Decimal
     is_active: bool

@@ -30,8 +30,8 @@ class SessionOut(Schema):
     track: UUID | None
     session_type: str
     date: dt.date
-    start_time: dt.time
-    end_time: dt.time
+    start_time: WallTime
+    end_time: WallTime
     time_zone: str
     starts_at: dt.datetime
     ends_at: dt.datetime

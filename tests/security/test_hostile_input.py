@@ -139,3 +139,58 @@ def test_a_negative_radius_is_a_field_error(client, db):
     response = client.get("/api/v1/directory/facilities", {"near": "97201", "radius_miles": -5})
     assert response.status_code == 422
     assert "radius_miles" in error_shape(response)["fields"]
+
+
+def test_deeply_nested_json_is_exit_2_with_one_sentence(db, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from openiop.directory.models import FacilityImport
+
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CommandError) as err:
+        call_command("import-facilities", str(nested))
+    assert err.value.returncode == 2 and "too deeply" in str(err.value)
+    assert not FacilityImport.objects.exists()
+
+
+def test_an_import_whose_every_row_is_refused_records_no_import(db, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from openiop.directory.models import Facility, FacilityImport
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"rows": [{"name1": ""}, "not an object", {"name1": "X"}]}))
+    with pytest.raises(CommandError) as err:
+        call_command("import-facilities", str(bad))
+    assert err.value.returncode == 2
+    assert not FacilityImport.objects.exists() and not Facility.objects.exists()
+
+
+def test_the_relapse_page_of_an_episode_without_a_plan_is_an_audited_read(cast):
+    from openiop.audit.models import AuditEvent
+
+    response = cast.client("clinician_a").get(
+        f"/care/episodes/{cast.episode_a.uuid}/relapse-prevention/"
+    )
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(
+        event="relapse_plan.read", patient=cast.patient_a, actor=cast.clinician_a
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [("/m/{}/", "patient-link"), ("/calendar/{}.ics", "calendar-feed")],
+)
+def test_links_opened_without_signing_in_are_rate_limited(client, db, settings, path, scope):
+    import secrets
+
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RATE_LIMITS = {scope: "3/minute"}
+    statuses = [client.get(path.format(secrets.token_urlsafe(16))).status_code for _ in range(5)]
+    assert statuses[:3] == [404] * 3 and statuses[3:] == [429] * 2

@@ -11,6 +11,7 @@ from openiop.audit.services import audit_record
 from openiop.core.decorators import login_only, public
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
+from openiop.core.ratelimit import rate_limited
 from openiop.measures import services
 from openiop.measures.forms import AnswersForm, CheckInForm
 from openiop.measures.models import CheckInSource, LinkPurpose
@@ -29,6 +30,7 @@ def _unavailable(request):
 
 
 @public
+@rate_limited("patient-link")
 def link(request, token):
     try:
         link = services.link_open(token)

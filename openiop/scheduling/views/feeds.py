@@ -14,6 +14,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.decorators import login_only, public
 from openiop.core.errors import ApplicationError
+from openiop.core.ratelimit import rate_limited
 from openiop.scheduling.ical import feed_calendar
 from openiop.scheduling.models import (
     CalendarFeed,
@@ -28,6 +29,7 @@ PAST_DAYS, FUTURE_DAYS = 28, 90
 
 
 @public
+@rate_limited("calendar-feed")
 def ics(request, token):
     feed = feed_services.feed_lookup(token)
     if feed is None:

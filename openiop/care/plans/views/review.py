@@ -174,8 +174,15 @@ def relapse_plan(request, episode_uuid):
         else:
             messages.success(request, "Relapse prevention plan saved.")
             return redirect("plans:relapse_plan", episode_uuid=episode.uuid)
-    elif request.method == "GET" and rpp:
-        audit_read(actor=request.user, event="relapse_plan.read", obj=rpp, patient=episode.patient)
+    elif request.method == "GET":
+        # the page shows who the patient is (and their support persons) with or
+        # without a saved plan: every view of it is a read
+        audit_read(
+            actor=request.user,
+            event="relapse_plan.read",
+            obj=rpp or episode,
+            patient=episode.patient,
+        )
     return render(
         request,
         "plans/relapse_form.html",
