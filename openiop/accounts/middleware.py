@@ -62,16 +62,16 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not user.is_verified()
-            and not self._exempt(request.path)
-        ):
+        pending = None
+        if user is not None and user.is_authenticated and not user.is_verified():
             if user_has_device(user, confirmed=True):
-                return _refuse(request, "accounts:verify", "Finish the two-factor step.")
-            if settings.REQUIRE_2FA:
-                return _refuse(request, "accounts:2fa_setup", "Set up two-factor sign-in.")
+                pending = ("accounts:verify", "Finish the two-factor step.")
+            elif settings.REQUIRE_2FA:
+                pending = ("accounts:2fa_setup", "Set up two-factor sign-in.")
+        # the pages still open to a pending session show no menu (it leads nowhere)
+        request.second_factor_pending = pending is not None
+        if pending and not self._exempt(request.path):
+            return _refuse(request, *pending)
         return self.get_response(request)
 
     def _exempt(self, path: str) -> bool:

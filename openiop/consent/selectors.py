@@ -26,7 +26,9 @@ def consents_of(*, actor, patient):
     return (
         Part2Consent.objects.visible_to(actor, "view")
         .filter(patient=patient)
-        .select_related("recipient", "program", "organization", "revoked_by", "created_by")
+        .select_related(
+            "recipient", "program", "organization", "revoked_by", "created_by", "expiry_episode"
+        )
         .order_by("-signed_on", "-id")
     )
 
@@ -34,7 +36,9 @@ def consents_of(*, actor, patient):
 def consent_detail(*, actor, consent_uuid):
     return (
         Part2Consent.objects.visible_to(actor, "view")
-        .select_related("recipient", "program", "organization", "patient__organization")
+        .select_related(
+            "recipient", "program", "organization", "patient__organization", "expiry_episode"
+        )
         .filter(uuid=consent_uuid)
         .first()
     )

@@ -4,7 +4,11 @@ from openiop.access.scope import can
 def navigation(request):
     """Menu entries the signed-in user may use (and only those)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if (
+        user is None
+        or not user.is_authenticated
+        or getattr(request, "second_factor_pending", False)
+    ):
         return {"nav": []}
     entries = [
         ("core:dashboard", "Dashboard", None),
