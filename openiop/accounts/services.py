@@ -50,6 +50,20 @@ def _lock_if_spent(user: User) -> bool:
     )
 
 
+def _refused(username: str, user, event: str, outcome: str, **detail) -> LoginRefused:
+    """Audit a refused sign-in; the one answer every refusal gets."""
+    audit_record(
+        actor=None,
+        actor_name=username,
+        subject_user=user,
+        action=Action.LOGIN,
+        event=event,
+        outcome=outcome,
+        detail=detail or None,
+    )
+    return LoginRefused(GENERIC_LOGIN_ERROR)
+
+
 def login_attempt(*, request, username: str, password: str) -> User:
     """The one place a password is checked (the authentication backend accepts
     none). Lockout, audit and timing: an unknown user, a wrong password and a
@@ -58,40 +72,15 @@ def login_attempt(*, request, username: str, password: str) -> User:
     user = User.objects.filter(username__iexact=username).first()
     if user is None or not user.is_active:
         make_password(password)  # the same work as a real check
-        audit_record(
-            actor=None,
-            actor_name=username,
-            subject_user=user,
-            action=Action.LOGIN,
-            event="login.failed",
-            outcome=Outcome.FAILURE,
-            detail={"locked": False},
-        )
-        raise LoginRefused(GENERIC_LOGIN_ERROR)
+        raise _refused(username, user, "login.failed", Outcome.FAILURE, locked=False)
     if not _reserve_guess(user):
         make_password(password)
-        audit_record(
-            actor=None,
-            actor_name=username,
-            subject_user=user,
-            action=Action.LOGIN,
-            event="login.locked",
-            outcome=Outcome.DENIED,
-        )
-        raise LoginRefused(GENERIC_LOGIN_ERROR)
+        raise _refused(username, user, "login.locked", Outcome.DENIED)
     if not user.check_password(password):
         with transaction.atomic():
             locked = _lock_if_spent(user)
-            audit_record(
-                actor=None,
-                actor_name=username,
-                subject_user=user,
-                action=Action.LOGIN,
-                event="login.failed",
-                outcome=Outcome.FAILURE,
-                detail={"locked": locked},
-            )
-        raise LoginRefused(GENERIC_LOGIN_ERROR)
+            refusal = _refused(username, user, "login.failed", Outcome.FAILURE, locked=locked)
+        raise refusal
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
         user.failed_login_count, user.locked_until = 0, None
@@ -99,10 +88,18 @@ def login_attempt(*, request, username: str, password: str) -> User:
     return user
 
 
-def user_unlock(*, actor, user: User) -> None:
-    from openiop.access.services import require
+def require_staff_manager(actor, user: User) -> None:
+    """staff.manage in an organization where `user` holds a role."""
+    from openiop.access.scope import grant
+    from openiop.access.services import deny
 
-    require(actor, "staff.manage", action=Action.UPDATE)
+    orgs = set(user.memberships.values_list("organization_id", flat=True))
+    if grant(actor, "staff.manage").organization_ids.isdisjoint(orgs):
+        deny(actor, "staff.manage", action=Action.UPDATE)
+
+
+def user_unlock(*, actor, user: User) -> None:
+    require_staff_manager(actor, user)
     with transaction.atomic():
         user.failed_login_count = 0
         user.locked_until = None

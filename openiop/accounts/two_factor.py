@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openiop.accounts.models import EnrolmentCode, User
+from openiop.accounts.services import require_staff_manager
 from openiop.audit.models import Action, Outcome
 from openiop.audit.services import audit_record
 from openiop.core.errors import ApplicationError
@@ -29,24 +30,13 @@ def _new_code() -> str:
     return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
 
 
-def _require_manager(actor, user: User) -> None:
-    """staff.manage in an organization where the user holds a role."""
-    from openiop.access.scope import grant
-    from openiop.access.services import deny
-
-    g = grant(actor, "staff.manage")
-    orgs = set(user.memberships.values_list("organization_id", flat=True))
-    if not (g.organization_ids & orgs):
-        deny(actor, "staff.manage", action=Action.UPDATE)
-
-
 def enrolment_code_issue(
     *, actor, user: User, hours: int = DEFAULT_HOURS
 ) -> tuple[EnrolmentCode, str]:
     """A new code for `user` (earlier unused codes stop working). `actor` None is
     the server's own command line, for the first administrator."""
     if actor is not None:
-        _require_manager(actor, user)
+        require_staff_manager(actor, user)
     if not 1 <= hours <= 24 * 14:
         raise ApplicationError.for_field("hours", "A code lasts between 1 hour and 14 days.")
     raw = _new_code()

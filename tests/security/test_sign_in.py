@@ -264,3 +264,19 @@ def test_the_first_administrators_code_comes_from_the_command_line(cast, capsys)
     with pytest.raises(CommandError) as exc:
         call_command("enrolment-code", "no.such.person")
     assert exc.value.returncode == 2
+
+
+def test_only_an_administrator_of_the_persons_organization_unlocks_an_account(cast):
+    from openiop.accounts.services import user_unlock
+    from openiop.core.errors import PermissionDenied
+
+    User.objects.filter(pk=cast.clinician_a.pk).update(locked_until="2999-01-01T00:00:00Z")
+    other_admin = staff("administrator", organization=OrganizationFactory(), username="y.admin")
+    for actor in (other_admin, cast.director_a):
+        with pytest.raises(PermissionDenied):
+            user_unlock(actor=actor, user=cast.clinician_a)
+    cast.clinician_a.refresh_from_db()
+    assert cast.clinician_a.is_locked
+    user_unlock(actor=cast.admin, user=cast.clinician_a)
+    cast.clinician_a.refresh_from_db()
+    assert not cast.clinician_a.is_locked
