@@ -4,6 +4,8 @@ that exists and that the actor's roles do not reach, the attempt is audited as
 a denial with the patient, for the privacy officer. One place for every page
 and API route, since each names the record it wants in its URL."""
 
+import uuid
+
 from django.apps import apps
 
 from openiop.access.scope import covers_patient
@@ -23,20 +25,25 @@ PATIENT_RECORDS = {
 }
 
 
+# query parameters that name a patient's record (`?episode=<uuid>` filters)
+QUERY_NAMES = {"episode": "episode_uuid", "patient": "patient_uuid"}
+
+
 def _patient_named(kwargs: dict):
     for name, value in kwargs.items():
         if name not in PATIENT_RECORDS:
             continue
         label, field = PATIENT_RECORDS[name]
         try:
-            patient_id = (
-                apps.get_model(label)
-                ._base_manager.filter(uuid=value)
-                .values_list(field, flat=True)
-                .first()
-            )
-        except (ValueError, TypeError, LookupError):
-            continue
+            key = uuid.UUID(str(value))
+        except ValueError:
+            continue  # not an id (an MRN typed into a search, say)
+        patient_id = (
+            apps.get_model(label)
+            ._base_manager.filter(uuid=key)
+            .values_list(field, flat=True)
+            .first()
+        )
         if patient_id is not None:
             return apps.get_model("patients", "Patient").objects.filter(pk=patient_id).first()
     return None
@@ -48,17 +55,24 @@ class OutOfScopeAuditMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        kwargs = getattr(request, "_openiop_view_kwargs", None)
         user = getattr(request, "user", None)
-        if response.status_code == 404 and kwargs and user is not None and user.is_authenticated:
-            patient = _patient_named(kwargs)
-            if patient is not None and not covers_patient(user, "patient.view", patient):
-                audit_denied(
-                    actor=user,
-                    event=f"{request.resolver_match.url_name or 'page'}.out_of_scope"[:60],
-                    patient=patient,
-                    detail={"path": request.path[:200]},
-                )
+        if user is None or not user.is_authenticated:
+            return response
+        named = {}
+        if response.status_code == 404:
+            named.update(getattr(request, "_openiop_view_kwargs", None) or {})
+        # a filter naming a record out of reach answers an empty list or a 400:
+        # the attempt is audited all the same
+        named.update({QUERY_NAMES[k]: v for k, v in request.GET.items() if k in QUERY_NAMES and v})
+        patient = _patient_named(named) if named else None
+        if patient is not None and not covers_patient(user, "patient.view", patient):
+            match = getattr(request, "resolver_match", None)
+            audit_denied(
+                actor=user,
+                event=f"{getattr(match, 'url_name', None) or 'page'}.out_of_scope"[:60],
+                patient=patient,
+                detail={"path": request.path[:200]},
+            )
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

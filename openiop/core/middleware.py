@@ -1,3 +1,6 @@
+import ipaddress
+import json
+import re
 import uuid
 
 from django.conf import settings
@@ -16,8 +19,21 @@ def client_ip(request) -> str | None:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]
         if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR")
+            found = _address(hops[-proxies])
+            if found:
+                return found
+    return _address(request.META.get("REMOTE_ADDR"))
+
+
+def _address(value: str | None) -> str | None:
+    """One spelling per address (an IPv4 address written as IPv6 is IPv4), so a
+    client cannot count as many; None for what is not an address."""
+    try:
+        address = ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).compressed
 
 
 class RequestContextMiddleware:
@@ -114,6 +130,9 @@ def machine_error(request, status: int, code: str, message: str, fields=None):
     )
 
 
+EMPTY_FORM = re.compile(rb"\s*--[^\r\n]*--\s*")
+
+
 class RequestShapeMiddleware:
     """Input no handler should ever see, refused at the door with a 4xx:
     a NUL character anywhere in the query or body (PostgreSQL cannot store it in
@@ -141,33 +160,52 @@ class RequestShapeMiddleware:
     def _refusal(self, request):
         nul = "A NUL character (\\0) is not allowed in text."
         query = request.META.get("QUERY_STRING", "")
-        if "%00" in query.lower() or "\x00" in request.path:
+        if "%00" in query.lower() or "\x00" in query or "\x00" in request.path:
             return 400, "query", nul
         if request.method not in self.BODY_METHODS:
             return None
+        api = request.path.startswith("/api/")
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-        if content_type.startswith("multipart/"):
+        if content_type.startswith("multipart/") and not api:
             return None  # files may hold any byte; form fields are checked by Django's forms
         body = request.body
-        if b"\x00" in body or b"\\u0000" in body or b"%00" in body.lower():
-            return 400, "body", nul
-        if (
-            request.path.startswith("/api/")
-            and body.strip()
-            and content_type != "application/json"
-            and not content_type.endswith("+json")
-        ):
+        if api and content_type.startswith("multipart/") and EMPTY_FORM.fullmatch(body):
+            return None  # a form with no parts: the body-less POST of some clients
+        if not api:
+            if b"\x00" in body or b"%00" in body.lower():
+                return 400, "body", nul
+            return None
+        if not body.strip():
+            return None
+        if content_type != "application/json" and not content_type.endswith("+json"):
             return 415, "body", "Send the body as JSON (Content-Type: application/json)."
-        if request.path.startswith("/api/") and body.strip():
-            import json
-
-            try:
-                data = json.loads(body)
-            except ValueError:
-                return 400, "body", "The body is not valid JSON."
-            if not isinstance(data, dict):
-                return 422, "body", "The body is a JSON object ({...}) with the fields to set."
+        try:
+            data = json.loads(body)
+        except RecursionError:
+            return 400, "body", "The body nests too deeply."
+        except ValueError:
+            return 400, "body", "The body is not valid JSON."
+        if not isinstance(data, dict):
+            return 422, "body", "The body is a JSON object ({...}) with the fields to set."
+        if _holds_nul(data):
+            return 400, "body", nul
         return None
+
+
+def _holds_nul(value) -> bool:
+    """Whether any key or string in parsed JSON holds a NUL character."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 class ApiErrorShapeMiddleware:

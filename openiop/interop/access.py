@@ -56,6 +56,13 @@ def type_permission(resource_type: str) -> str:
     return CATEGORY_PERMISSION[CATEGORY_OF.get(resource_type, Information.DEMOGRAPHICS)]
 
 
+# Kinds of information that belong to an episode (as on the pages and the API:
+# `care.plans.querysets`): read only from episodes of the programs where the
+# permission is held. Scores and attendance are about the patient and follow
+# the episodes the reader sees.
+EPISODE_ROWS = {Information.DIAGNOSES, Information.PLAN, Information.DISCHARGE_SUMMARY}
+
+
 def staff_scope(actor, patient) -> Scope:
     """What of this patient's record a staff member may read, decided per
     permission where the patient is. Episodes: those of the programs where the
@@ -63,13 +70,23 @@ def staff_scope(actor, patient) -> Scope:
     categories = {
         c for c, perm in CATEGORY_PERMISSION.items() if covers_patient(actor, perm, patient)
     }
-    g = grant(actor, "episode.view")
-    programs = None if patient.organization_id in g.organization_ids else g.program_ids
+    limits = []
+    for category in sorted(categories & EPISODE_ROWS):
+        programs = _programs(actor, CATEGORY_PERMISSION[category], patient)
+        if programs is not None:
+            limits.append((category, programs))
     return Scope(
         categories=frozenset(categories) & ALL,
-        program_ids=frozenset(programs) if programs is not None else None,
+        program_ids=_programs(actor, "episode.view", patient),
         consents=covers_patient(actor, "consent.view", patient),
+        limits=tuple(limits),
     )
+
+
+def _programs(actor, permission: str, patient) -> frozenset | None:
+    """The programs whose episodes of this patient the permission reads (None: all)."""
+    g = grant(actor, permission)
+    return None if patient.organization_id in g.organization_ids else frozenset(g.program_ids)
 
 
 def consent_scope(consent: Part2Consent) -> Scope:
@@ -79,6 +96,13 @@ def consent_scope(consent: Part2Consent) -> Scope:
         program_ids=frozenset([consent.program_id]) if consent.program_id else None,
         consents=False,
     )
+
+
+# what an outside party is told when its consent no longer allows a read
+OUTSIDE_WORDS = {
+    "revoked": "The patient revoked the consent this disclosure would rest on.",
+    "expired": "The consent this disclosure would rest on has expired.",
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +176,10 @@ class Reader:
             )
             if exc.reason == "no_consent":
                 raise NotFound("Not found, or not yours to see.") from None
+            if exc.reason in OUTSIDE_WORDS:
+                # the dates of a revocation, an expiry or a discharge are new facts
+                # about the patient: the reason without them (staff see them all)
+                raise DisclosureRefused(OUTSIDE_WORDS[exc.reason], reason=exc.reason) from None
             raise
         return Opened(patient=patient, scope=consent_scope(consent), consent=consent)
 

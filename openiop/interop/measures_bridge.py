@@ -20,8 +20,9 @@ def load_scores(records: dict, episodes_by_id: dict, scope) -> None:
     rows = Response.objects.filter(patient_id__in=list(records)).select_related(
         "instrument", "episode"
     )
-    if scope.program_ids is not None:
-        rows = rows.filter(episode__program_id__in=scope.program_ids)
+    programs = scope.programs_for("scores")
+    if programs is not None:
+        rows = rows.filter(episode__program_id__in=programs)
     for r in rows.order_by("administered_at", "id"):
         record = records[r.patient_id]
         episode = episodes_by_id.get(r.episode_id)

@@ -17,7 +17,7 @@ def load_attendance(records: dict, episodes_by_id: dict, scope) -> None:
     from openiop.scheduling.models import Attendance, RosterEntry
 
     ids = list(records)
-    episodes = list(episodes_by_id)
+    episodes = list(scope.episodes_for("attendance", episodes_by_id))
     entries = RosterEntry.objects.filter(patient_id__in=ids, episode_id__in=episodes)
     marks = Attendance.objects.filter(patient_id__in=ids, episode_id__in=episodes)
     marks_by_key = {

@@ -38,9 +38,26 @@ class Scope:
     categories: frozenset = ALL
     program_ids: frozenset | None = None  # None: every program
     consents: bool = True  # include the patient's Part 2 consents
+    # (category, programs): a kind of information read only from the episodes of
+    # these programs (a staff role that reaches the patient in one program does
+    # not open another program's plan); categories not named follow program_ids
+    limits: tuple = ()
 
     def has(self, category: str) -> bool:
         return category in self.categories
+
+    def programs_for(self, category: str) -> frozenset | None:
+        for name, programs in self.limits:
+            if name == category:
+                return programs
+        return self.program_ids
+
+    def episodes_for(self, category: str, episodes_by_id: dict) -> dict:
+        """The episodes whose `category` rows this scope reads."""
+        programs = self.programs_for(category)
+        if programs is None:
+            return episodes_by_id
+        return {k: e for k, e in episodes_by_id.items() if e.program_id in programs}
 
 
 FULL = Scope()
@@ -117,12 +134,13 @@ def load_records(
     for s in SupportPerson.objects.filter(patient_id__in=ids).order_by("id"):
         records[s.patient_id].support_persons.append(s)
     if scope.has(Information.DIAGNOSES):
-        for d in Diagnosis.objects.filter(episode_id__in=list(by_id)).order_by(
+        diagnosed = scope.episodes_for(Information.DIAGNOSES, by_id)
+        for d in Diagnosis.objects.filter(episode_id__in=list(diagnosed)).order_by(
             "diagnosed_on", "id"
         ):
             records[d.patient_id].diagnoses.append(d)
     if scope.has(Information.PLAN):
-        _load_plans(records, by_id)
+        _load_plans(records, scope.episodes_for(Information.PLAN, by_id))
     if scope.consents:
         for c in (
             Part2Consent.objects.filter(patient_id__in=ids)

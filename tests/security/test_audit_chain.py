@@ -93,6 +93,24 @@ def test_every_field_is_under_the_hash(cast, column, value):
     assert not result.ok and result.broken_id == b.id
 
 
+def test_the_head_only_moves_forward_one_event_at_a_time(cast):
+    if connection.vendor != "postgresql":
+        pytest.skip("the head's trigger is PostgreSQL's")
+    _chain(cast, 3)
+    for statement in (
+        "UPDATE audit_audithead SET count = count - 1",
+        "UPDATE audit_audithead SET count = count + 5",
+        "DELETE FROM audit_audithead",
+    ):
+        with (
+            pytest.raises(Exception, match="only moves forward"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute(statement)
+    assert AuditHead.objects.get().count == 3
+
+
 def test_truncate_is_refused_on_postgresql(cast):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no TRUNCATE")

@@ -60,3 +60,13 @@ def test_rotating_a_forged_address_does_not_escape_the_finders_rate_limit(client
         )
         statuses.append(response.status_code)
     assert statuses[:5] == [200] * 5 and statuses[5:] == [429] * 3
+
+
+@override_settings(TRUSTED_PROXIES=1)
+def test_one_address_has_one_spelling():
+    assert _ip("::ffff:7.7.7.7") == "7.7.7.7"
+    assert _ip("::ffff:707:707") == "7.7.7.7"
+    assert _ip("2001:0db8:0000::0001") == "2001:db8::1"
+    # not an address: the socket's address, not the client's words
+    assert _ip("007.7.7.7") == "10.0.0.9"
+    assert _ip("hello") == "10.0.0.9"

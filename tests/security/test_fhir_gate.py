@@ -281,3 +281,67 @@ def test_an_out_of_scope_page_or_api_read_is_audited_with_the_patient(cast, path
     # the program's own clinician reading a page that does not exist is not a denial
     cast.client("clinician_a").get(f"/patients/{cast.patient_a.uuid}/no-such-page/")
     assert not AuditEvent.objects.filter(actor=cast.clinician_a, outcome=Outcome.DENIED).exists()
+
+
+def test_a_refusal_tells_an_outside_party_no_dates(client, cast, external):
+    """An expired-at-discharge consent must not tell the recipient the discharge
+    date; a revoked one not the revocation date. Staff see the reason in words."""
+    from openiop.consent.services import consent_revoke
+
+    rcpt, raw = external
+    consent = consent_for(cast, rcpt)
+    consent_revoke(actor=cast.clinician_a, consent=consent)
+    response = get(client, f"Patient/{cast.patient_a.uuid}", raw)
+    assert response.status_code == 403
+    text = json.dumps(body(response))
+    assert TODAY.isoformat() not in text and "revoked the consent" in text
+    refusal = AuditEvent.objects.filter(event="disclosure.fhir_api", outcome=Outcome.DENIED).last()
+    assert refusal.detail["reason"] == "revoked"
+
+
+def test_an_ended_consent_does_not_tell_the_discharge_date(client, cast, external):
+    rcpt, raw = external
+    consent_for(cast, rcpt, expires_on=None, expires_at_discharge=True)
+    cast.episode_a.admitted_on = TODAY - dt.timedelta(days=30)
+    cast.episode_a.save()
+    episode_discharge(
+        actor=cast.clinician_a,
+        episode=cast.episode_a,
+        discharged_on=TODAY - dt.timedelta(days=3),
+        reason="completed",
+    )
+    response = get(client, f"Patient/{cast.patient_a.uuid}", raw)
+    assert response.status_code == 403
+    text = json.dumps(body(response))
+    assert (TODAY - dt.timedelta(days=3)).isoformat() not in text and "discharge" not in text
+
+
+def test_a_plan_of_the_program_where_one_only_does_billing_stays_closed(client, cast):
+    """Clinician in program B, billing in program A; the patient is in both. The
+    plan of the program A episode is refused on the API, so it is on FHIR too."""
+    from tests.factories import EpisodeFactory
+    from tests.plans_helpers import small_plan
+
+    plan = small_plan(cast.clinician_a, cast.episode_a)
+    EpisodeFactory(program=cast.program_b, patient=cast.patient_a, track=cast.track_b)
+    Membership.objects.create(
+        user=cast.clinician_b, organization=cast.org, program=cast.program_a, role="billing"
+    )
+    token = api_token_create(actor=cast.clinician_b, name="two programs")[1]
+    api = client.get(f"/api/v1/plans/{plan.uuid}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api.status_code == 404
+    assert get(client, f"CarePlan/{plan.uuid}", token).status_code == 404
+    everything = body(get(client, f"Patient/{cast.patient_a.uuid}/$everything", token))
+    types = {e["resource"]["resourceType"] for e in everything["entry"]}
+    assert "CarePlan" not in types and "Goal" not in types
+    assert "Condition" in types  # billing in A reads A's diagnosis codes
+
+
+@pytest.mark.parametrize("path", ["/api/v1/assessments", "/api/v1/plans", "/api/v1/diagnoses"])
+def test_a_filter_naming_another_programs_episode_is_audited(cast, path):
+    client = cast.client("clinician_b")
+    response = client.get(path, {"episode": str(cast.episode_a.uuid)})
+    assert response.status_code in (200, 400, 404)
+    assert AuditEvent.objects.filter(
+        actor=cast.clinician_b, outcome=Outcome.DENIED, patient=cast.patient_a
+    ).exists()

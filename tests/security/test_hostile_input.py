@@ -194,3 +194,34 @@ def test_links_opened_without_signing_in_are_rate_limited(client, db, settings, 
     settings.RATE_LIMITS = {scope: "3/minute"}
     statuses = [client.get(path.format(secrets.token_urlsafe(16))).status_code for _ in range(5)]
     assert statuses[:3] == [404] * 3 and statuses[3:] == [429] * 2
+
+
+def test_a_raw_nul_byte_in_a_query_is_a_400(cast, token):
+    from django.test import Client
+
+    client = Client()
+    for path in ("/api/v1/patients", "/fhir/R4/Patient"):
+        response = client.get(
+            path, QUERY_STRING="q=a\x00b&family=a\x00b", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 400, path
+    page = cast.client("clinician_a").get("/patients/", QUERY_STRING="q=a\x00b")
+    assert page.status_code == 400
+
+
+def test_an_api_body_sent_as_a_form_is_refused_even_multipart(client, cast, token):
+    response = client.patch(
+        f"/api/v1/patients/{cast.patient_a.uuid}",
+        data='{"preferred_name": "a\\u0000b"}',
+        content_type="multipart/form-data; boundary=x",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 415
+    error_shape(response)
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000 + "]" * 50_000, '{"a":' * 5_000 + "1" + "}" * 5_000])
+def test_a_json_body_nested_too_deeply_is_a_400(client, cast, token, body):
+    response = send(client, "patch", f"/api/v1/patients/{cast.patient_a.uuid}", token, body)
+    assert response.status_code == 400
+    error_shape(response)

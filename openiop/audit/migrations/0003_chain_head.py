@@ -3,15 +3,27 @@
 from django.db import migrations, models
 
 # The head is created from the chain as it stands. On PostgreSQL, TRUNCATE of
-# any audit table and DELETE of the head or of a list's subjects are refused
-# too (the row trigger of 0002 refuses UPDATE and DELETE of events; TRUNCATE
-# is a statement and passed it). Django's test flush empties tables with
-# TRUNCATE: it sets openiop.audit_maintenance for its own connections only.
+# any audit table and DELETE of a list's subjects are refused too (the row
+# trigger of 0002 refuses UPDATE and DELETE of events; TRUNCATE is a statement
+# and passed it), and the head only moves forward one event at a time. Django's
+# test flush empties tables with TRUNCATE: it may, in a test database only
+# (named test_...), when its own connections say so.
 PG_UP = """
 CREATE OR REPLACE FUNCTION audit_no_truncate() RETURNS trigger AS $$
 BEGIN
-  IF current_setting('openiop.audit_maintenance', true) = 'on' THEN RETURN NULL; END IF;
+  IF left(current_database(), 5) = 'test_'
+     AND current_setting('openiop.audit_maintenance', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
   RAISE EXCEPTION 'audit tables are append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION audit_head_forward() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.count = OLD.count + 1 AND NEW.last_id > OLD.last_id THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'the audit chain head only moves forward, one event at a time';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_auditevent
@@ -22,8 +34,8 @@ CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_audithead
 FOR EACH STATEMENT EXECUTE FUNCTION audit_no_truncate();
 CREATE TRIGGER audit_subject_append_only BEFORE UPDATE OR DELETE ON audit_auditsubject
 FOR EACH ROW EXECUTE FUNCTION audit_append_only();
-CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_audithead
-FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_head_kept BEFORE UPDATE OR DELETE ON audit_audithead
+FOR EACH ROW EXECUTE FUNCTION audit_head_forward();
 """
 PG_DOWN = """
 DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_auditevent;
@@ -32,6 +44,7 @@ DROP TRIGGER IF EXISTS audit_head_no_truncate ON audit_audithead;
 DROP TRIGGER IF EXISTS audit_subject_append_only ON audit_auditsubject;
 DROP TRIGGER IF EXISTS audit_head_kept ON audit_audithead;
 DROP FUNCTION IF EXISTS audit_no_truncate();
+DROP FUNCTION IF EXISTS audit_head_forward();
 """
 SQLITE_UP = """
 CREATE TRIGGER audit_subject_append_only BEFORE UPDATE ON audit_auditsubject
