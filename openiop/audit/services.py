@@ -5,7 +5,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,18 +18,23 @@ GENESIS = "0" * 64
 def _locked_head() -> AuditHead:
     """The chain head, locked until the transaction ends (this serialises appends)."""
     head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:  # removed: start a new one, and say so (audit_verify reports it)
-        last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-        head, _ = AuditHead.objects.get_or_create(
-            pk=1,
-            defaults={
-                "last_id": last[0] if last else 0,
-                "last_hash": last[1] if last else GENESIS,
-                "count": AuditEvent.objects.count(),
-                "recreated_at": timezone.now(),
-            },
-        )
-    return head
+    if head is not None:
+        return head
+    # missing: an empty database starts one; one with events lost it, and the new
+    # head says so (audit_verify reports it)
+    last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(
+                pk=1,
+                last_id=last[0] if last else 0,
+                last_hash=last[1] if last else GENESIS,
+                count=AuditEvent.objects.count(),
+                recreated_at=timezone.now() if last else None,
+            )
+    except IntegrityError:
+        pass  # another request made it first
+    return AuditHead.objects.select_for_update().get(pk=1)
 
 
 def _normalise_ip(value: str | None) -> str | None:
