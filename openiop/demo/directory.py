@@ -8,17 +8,17 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
-
 from openiop.accounts.models import User
 from openiop.directory import services
 from openiop.directory.importer import ImportFileError
 from openiop.directory.models import DirectoryProfile, Testimonial
 from openiop.organizations.models import Organization
 
+SAMPLE_NAME = "findtreatment-oregon-2026-02.json"
+# the Oregon export kept with the package (openiop/directory/data/README.md)
 FINDTREATMENT_FILE = Path(
     os.environ.get("OPENIOP_FINDTREATMENT_FILE")
-    or settings.BASE_DIR.parent / "shared" / "data" / "findtreatment" / "oregon-2026-02.json"
+    or Path(__file__).resolve().parents[1] / "directory" / "data" / SAMPLE_NAME
 )
 
 # program name -> what its director publishes

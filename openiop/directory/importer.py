@@ -6,7 +6,7 @@ JSON, not the export's shape, a CSV without the required columns) raises
 `ImportFileError` with one sentence, and nothing is written.
 
 JSON: the locator's `/locator/exportsAsJson/v2` shape, see
-`../shared/data/README.md`: `{"recordCount", "totalPages", "page", "rows": [...]}`,
+`openiop/directory/data/README.md`: `{"recordCount", "totalPages", "page", "rows": [...]}`,
 each row with `name1`, `name2`, `street1`, `street2`, `city`, `state`, `zip`,
 `phone`, `intake1`, `hotline1`, `website`, `latitude`, `longitude`,
 `type_facility` and `services` (`[{"f1": label, "f2": code, "f3": "a; b"}]`).

@@ -12,7 +12,8 @@ from openiop.directory.models import DirectoryProfile
 from openiop.directory.services import program_sync
 
 REPO = Path(__file__).resolve().parents[2]
-OREGON = REPO.parent / "shared" / "data" / "findtreatment" / "oregon-2026-02.json"
+# the real export, kept with the package (openiop/directory/data/README.md)
+OREGON = REPO / "openiop" / "directory" / "data" / "findtreatment-oregon-2026-02.json"
 
 
 def on_ci() -> bool:
