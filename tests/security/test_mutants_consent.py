@@ -400,6 +400,11 @@ def test_categories_are_cleaned_identity_added_and_ordered(cast, clinic):
     assert notes.categories == ["counseling_notes"]
 
 
+def test_categories_are_kept_in_the_order_of_the_form_not_alphabetically(cast, clinic):
+    c = consent_for(cast, clinic, categories=["attendance", "scores"])
+    assert c.categories == ["demographics", "scores", "attendance"]
+
+
 def test_an_expiry_event_alone_is_enough_and_text_is_trimmed(cast, clinic):
     c = consent_for(
         cast,
@@ -474,3 +479,394 @@ def test_a_revocation_defaults_to_today(cast, clinic):
     c = consent_for(cast, clinic)
     consent_revoke(actor=cast.clinician_a, consent=c)
     assert Part2Consent.objects.get(pk=c.pk).revoked_on == TODAY
+
+
+# --- consent_record: every refusal names its field and says why ------------------
+#
+# A refusal is shown next to the field that caused it, in words the person
+# recording the consent acts on: the field and the message are both pinned.
+
+
+def refusal(cast, rcpt_, **over) -> tuple[str, dict]:
+    before = Part2Consent.objects.count()
+    with pytest.raises(ApplicationError) as err:
+        consent_for(cast, rcpt_, **over)
+    assert Part2Consent.objects.count() == before
+    return err.value.message, err.value.fields
+
+
+def one_field(field, message):
+    return message, {field: [message]}
+
+
+NOTES_ALONE = (
+    "SUD counseling notes need a consent of their own: record them on a separate "
+    "consent, not together with other information."
+)
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "message"),
+    [
+        (
+            {"categories": ["diagnoses", "secrets"]},
+            "categories",
+            "secrets is not a kind of information.",
+        ),
+        (
+            {"categories": []},
+            "categories",
+            "Choose the information the patient agrees to disclose.",
+        ),
+        (
+            {"categories": ["", ""]},
+            "categories",
+            "Choose the information the patient agrees to disclose.",
+        ),
+        ({"categories": ["counseling_notes", "diagnoses"]}, "categories", NOTES_ALONE),
+        ({"categories": ["counseling_notes", "diagnoses", "plan"]}, "categories", NOTES_ALONE),
+        (
+            {"description": None},
+            "description",
+            "Describe the information specifically, as the patient agreed to it "
+            "(e.g. diagnoses and PHQ-9 scores from this admission).",
+        ),
+        ({"recipient_scope": "everyone"}, "recipient_scope", "Choose who may receive the records."),
+        ({"recipient": None}, "recipient", "Name the recipient."),
+        (
+            {"recipient_scope": "tpo", "categories": ["counseling_notes"]},
+            "recipient_scope",
+            "SUD counseling notes cannot go to the whole treatment, payment and operations "
+            "class: name the recipient.",
+        ),
+        ({"purpose": "curiosity"}, "purpose", "Choose the purpose of the disclosure."),
+        ({"purpose": "other"}, "purpose_detail", "Describe the purpose."),
+        ({"purpose": "other", "purpose_detail": "   "}, "purpose_detail", "Describe the purpose."),
+        (
+            {"recipient_scope": "tpo", "purpose": "legal"},
+            "purpose",
+            "A consent to the treatment, payment and operations class is for those purposes.",
+        ),
+        (
+            {"expires_on": None},
+            "expires_on",
+            "Give the date or the event on which the consent expires.",
+        ),
+        (
+            {"expires_on": None, "expiry_event": "   "},
+            "expires_on",
+            "Give the date or the event on which the consent expires.",
+        ),
+        (
+            {"signed_on": TODAY + dt.timedelta(days=1)},
+            "signed_on",
+            "The date of signature cannot be in the future.",
+        ),
+        (
+            {"signed_on": "2026-01-01"},
+            "signed_on",
+            "The date of signature cannot be in the future.",
+        ),
+        (
+            {"expires_on": TODAY - dt.timedelta(days=1)},
+            "expires_on",
+            f"The expiry date {TODAY - dt.timedelta(days=1):%Y-%m-%d} is in the past: this "
+            "consent could never be used. Ask the patient for a new expiry date.",
+        ),
+        ({"signer_name": None}, "signer_name", "Type the signer's full name."),
+        ({"signer_name": "   "}, "signer_name", "Type the signer's full name."),
+        ({"signer_role": "neighbour"}, "signer_role", "Say who signed."),
+        (
+            {"attestation": False},
+            "attestation",
+            "Confirm that the signer read and signed this consent.",
+        ),
+        (
+            {"attestation": ""},
+            "attestation",
+            "Confirm that the signer read and signed this consent.",
+        ),
+    ],
+)
+def test_each_missing_or_wrong_element_of_a_consent_is_refused_at_its_field_saying_why(
+    cast, clinic, over, field, message
+):
+    assert refusal(cast, clinic, **over) == one_field(field, message)
+
+
+def test_a_signature_by_the_patient_must_be_the_patients_name(cast, clinic):
+    assert refusal(cast, clinic, signer_name="Someone Else") == one_field(
+        "signer_name",
+        f"The typed name does not match the patient's legal name ({cast.patient_a.legal_name}).",
+    )
+
+
+def test_a_recipient_of_another_organization_or_deactivated_is_refused_saying_why(cast, clinic):
+    stranger = ExternalRecipient.objects.create(
+        organization=OrganizationFactory(), name="Stranger", kind="provider"
+    )
+    expected = one_field("recipient", "Choose an active recipient of yours.")
+    assert refusal(cast, stranger) == expected
+    clinic.is_active = False
+    assert refusal(cast, clinic) == expected
+
+
+def test_a_program_of_another_organization_is_refused_saying_why(cast, clinic):
+    elsewhere = ProgramFactory(organization=OrganizationFactory())
+    assert refusal(cast, clinic, actor=cast.intake, program=elsewhere) == one_field(
+        "program", "Choose a program of this organization."
+    )
+
+
+def test_an_expiry_at_discharge_without_an_open_admission_is_refused_saying_where(cast, clinic):
+    assert refusal(
+        cast,
+        clinic,
+        expires_on=None,
+        expires_at_discharge=True,
+        program=cast.program_b,
+        actor=cast.intake,
+    ) == one_field(
+        "expires_at_discharge",
+        f"The patient has no open admission in {cast.program_b.name} whose discharge could "
+        "end this consent: give an expiry date.",
+    )
+
+
+def test_a_discharged_admission_cannot_end_a_consent(cast, clinic):
+    from openiop.care.models import Episode
+
+    Episode.objects.filter(pk=cast.episode_a.pk).update(status="discharged", discharged_on=TODAY)
+    assert refusal(cast, clinic, expires_on=None, expires_at_discharge=True) == one_field(
+        "expires_at_discharge",
+        "The patient has no open admission whose discharge could end this consent: give an "
+        "expiry date.",
+    )
+
+
+def test_counseling_notes_with_one_other_kind_are_refused(cast, clinic):
+    """Notes plus any single other kind is already "together with other information"."""
+    message, fields = refusal(cast, clinic, categories=["counseling_notes", "diagnoses"])
+    assert fields == {"categories": [NOTES_ALONE]}
+
+
+# --- consent_record: what is stored --------------------------------------------
+
+
+def test_a_consent_without_an_expiry_at_discharge_is_tied_to_no_admission(cast, clinic):
+    c = consent_for(cast, clinic)
+    assert (c.expires_at_discharge, c.expiry_episode, c.expiry_event) == (False, None, "")
+    assert (c.purpose_detail, c.created_by) == ("", cast.clinician_a)
+
+
+def test_the_admission_that_ends_a_consent_is_the_latest_open_one(cast, clinic):
+    from tests.factories import EpisodeFactory
+
+    earlier = EpisodeFactory(
+        program=cast.program_b,
+        track=cast.track_b,
+        patient=cast.patient_a,
+        primary_clinician=cast.clinician_b,
+        admitted_on=cast.episode_a.admitted_on - dt.timedelta(days=5),
+    )
+    c = consent_for(cast, clinic, expires_on=None, expires_at_discharge=True)
+    assert c.expiry_episode == cast.episode_a
+    # in the program named, that program's admission
+    c = consent_for(
+        cast,
+        clinic,
+        actor=cast.intake,
+        program=cast.program_b,
+        expires_on=None,
+        expires_at_discharge=True,
+    )
+    assert c.expiry_episode == earlier
+    assert c.expiry_event == f"Discharge from {cast.program_b.name}"
+
+
+def test_between_admissions_of_the_same_day_the_newest_ends_the_consent(cast, clinic):
+    from tests.factories import EpisodeFactory
+
+    same_day = EpisodeFactory(
+        program=cast.program_b,
+        track=cast.track_b,
+        patient=cast.patient_a,
+        primary_clinician=cast.clinician_b,
+        admitted_on=cast.episode_a.admitted_on,
+    )
+    c = consent_for(cast, clinic, expires_on=None, expires_at_discharge=True)
+    assert c.expiry_episode == same_day
+
+
+def test_stored_text_is_cut_to_its_column(cast, clinic):
+    c = consent_for(
+        cast,
+        clinic,
+        description="d" * 6000,
+        purpose="other",
+        purpose_detail="p" * 400,
+        expires_on=None,
+        expiry_event="e" * 250,
+        signer_name="G" * 200,
+        signer_role="guardian",
+    )
+    assert [len(c.description), len(c.purpose_detail), len(c.expiry_event)] == [5000, 300, 200]
+    assert c.signer_name == "G" * 150
+
+
+def test_the_patient_may_sign_with_their_preferred_name(cast, clinic):
+    p = cast.patient_a
+    p.preferred_name = "Sunny"
+    p.save()
+    assert consent_for(cast, clinic, signer_name=f"sunny {p.legal_family_name}").signer_role == (
+        "self"
+    )
+
+
+def test_recording_a_consent_is_audited_with_who_whose_and_what(cast, clinic):
+    from openiop.audit.models import AuditEvent
+
+    c = consent_for(cast, clinic)
+    e = AuditEvent.objects.order_by("-id").first()
+    assert (e.action, e.event, e.outcome) == ("create", "consent.create", "success")
+    assert (e.actor, e.patient, e.object_type, e.object_id) == (
+        cast.clinician_a,
+        cast.patient_a,
+        "part2consent",
+        str(c.uuid),
+    )
+    assert e.changed_fields == ["categories", "expires_on", "purpose", "recipient", "signature"]
+
+
+def test_a_refused_program_is_audited_as_a_denied_creation(cast, clinic):
+    from openiop.audit.models import AuditEvent
+
+    with pytest.raises(PermissionDenied):
+        consent_for(cast, clinic, program=cast.program_b)
+    e = AuditEvent.objects.order_by("-id").first()
+    assert (e.action, e.event, e.outcome) == ("create", "consent.manage", "denied")
+
+
+def test_a_patient_out_of_reach_is_audited_as_a_denied_update(cast, clinic):
+    from openiop.audit.models import AuditEvent
+
+    with pytest.raises(PermissionDenied):
+        consent_for(cast, clinic, actor=cast.clinician_b)
+    e = AuditEvent.objects.order_by("-id").first()
+    assert (e.action, e.event, e.outcome, e.patient) == (
+        "update",
+        "consent.manage",
+        "denied",
+        cast.patient_a,
+    )
+
+
+# --- consent_revoke: what is stored and audited ----------------------------------
+
+
+def test_a_revocation_without_a_note_stores_none_and_a_long_note_is_cut(cast, clinic):
+    c = consent_for(cast, clinic)
+    consent_revoke(actor=cast.clinician_a, consent=c)
+    assert Part2Consent.objects.get(pk=c.pk).revocation_note == ""
+    d = consent_for(cast, clinic)
+    consent_revoke(actor=cast.clinician_a, consent=d, note="n" * 400)
+    assert Part2Consent.objects.get(pk=d.pk).revocation_note == "n" * 300
+
+
+def test_a_revocation_stamps_the_change_time(cast, clinic):
+    from django.utils import timezone
+
+    c = consent_for(cast, clinic)
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Part2Consent.objects.filter(pk=c.pk).update(updated_at=long_ago)
+    consent_revoke(actor=cast.clinician_a, consent=c)
+    assert Part2Consent.objects.get(pk=c.pk).updated_at > long_ago + dt.timedelta(days=29)
+
+
+def test_a_consent_revoked_meanwhile_is_not_revoked_again(cast, clinic):
+    """Two revocations of the same consent (a stale copy in hand): the second
+    is refused and the first date stays."""
+    c = consent_for(cast, clinic, signed_on=TODAY - dt.timedelta(days=5))
+    stale = Part2Consent.objects.get(pk=c.pk)
+    consent_revoke(actor=cast.clinician_a, consent=c, revoked_on=TODAY - dt.timedelta(days=2))
+    with pytest.raises(ApplicationError) as err:
+        consent_revoke(actor=cast.clinician_a, consent=stale)
+    assert err.value.message == "This consent was already revoked."
+    assert Part2Consent.objects.get(pk=c.pk).revoked_on == TODAY - dt.timedelta(days=2)
+
+
+def test_a_revocation_date_outside_signature_to_today_is_refused_saying_why(cast, clinic):
+    c = consent_for(cast, clinic)
+    with pytest.raises(ApplicationError) as err:
+        consent_revoke(actor=cast.clinician_a, consent=c, revoked_on=TODAY + dt.timedelta(days=1))
+    assert (err.value.message, err.value.fields) == one_field(
+        "revoked_on", "The revocation date is between the signature and today."
+    )
+
+
+def test_a_revocation_is_audited_with_who_whose_and_what(cast, clinic):
+    from openiop.audit.models import AuditEvent
+
+    c = consent_for(cast, clinic)
+    consent_revoke(actor=cast.clinician_a, consent=c)
+    e = AuditEvent.objects.order_by("-id").first()
+    assert (e.action, e.event, e.outcome) == ("update", "consent.revoke", "success")
+    assert (e.actor, e.patient, e.object_type, e.object_id) == (
+        cast.clinician_a,
+        cast.patient_a,
+        "part2consent",
+        str(c.uuid),
+    )
+    assert e.changed_fields == ["revoked_on", "status"]
+
+
+# --- the gate: which consents reach, in which order -----------------------------
+
+
+def test_a_tpo_consent_never_reaches_a_person_even_with_a_recipient_stored(cast):
+    """Only a *named* consent reaches by its recipient: a TPO consent carrying a
+    recipient (not made by consent_record, but not forbidden by the table)
+    still reaches providers and payers only."""
+    person = recipient(cast, name="A Friend (synthetic)", kind="person")
+    Part2Consent.objects.create(
+        organization=cast.org,
+        patient=cast.patient_a,
+        categories=["demographics"],
+        description="x",
+        recipient_scope="tpo",
+        recipient=person,
+        purpose="treatment",
+        expires_on=TODAY,
+        signer_name="x",
+        signer_role="self",
+        attestation="x",
+        signed_on=TODAY,
+    )
+    assert list(consents_reaching(person)) == []
+    with pytest.raises(DisclosureRefused) as err:
+        disclosure_check(patient=cast.patient_a, recipient=person, categories=["demographics"])
+    assert err.value.reason == "no_consent"
+
+
+def test_consents_reaching_are_ordered_by_signature_then_newest_entry(cast, clinic):
+    """ "Newest first" is by the date signed, not by when it was entered; two
+    signed the same day: the one entered last first."""
+    signed_today = consent_for(cast, clinic)
+    signed_earlier = consent_for(cast, clinic, signed_on=TODAY - dt.timedelta(days=3))
+    also_today = consent_for(cast, clinic)
+    assert list(consents_reaching(clinic)) == [also_today, signed_today, signed_earlier]
+
+
+def test_a_consent_ended_by_discharge_says_so(cast):
+    from openiop.care.models import Episode
+
+    ended = DAY - dt.timedelta(days=3)
+    c = consent(expires=DAY + dt.timedelta(days=30))
+    c.expires_at_discharge = True
+    c.expiry_episode = Episode(pk=5, discharged_on=ended)
+    err = refused([c], rcpt())
+    assert err.reason == "expired"
+    assert str(err) == (
+        f"The consent of {c.signed_on:%Y-%m-%d} expired at the patient's discharge on "
+        f"{ended:%Y-%m-%d}."
+    )
