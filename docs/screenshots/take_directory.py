@@ -2,7 +2,7 @@
 
     .venv/bin/python docs/screenshots/take_directory.py
 
-Builds the demo (which imports openiop/directory/data/findtreatment-oregon-2026-02.json
+Builds the demo (which imports openiop/directory/data/oregon-2026-02.json
 when it is there and lists the demo programs) in a fresh SQLite file in a
 temporary directory, runs the development server on 127.0.0.1:8766 and writes
 docs/screenshots/directory-*.png with Debian's Chromium (Playwright).

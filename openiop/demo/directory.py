@@ -14,7 +14,7 @@ from openiop.directory.importer import ImportFileError
 from openiop.directory.models import DirectoryProfile, Testimonial
 from openiop.organizations.models import Organization
 
-SAMPLE_NAME = "findtreatment-oregon-2026-02.json"
+SAMPLE_NAME = "oregon-2026-02.json"
 # the Oregon export kept with the package (openiop/directory/data/README.md)
 FINDTREATMENT_FILE = Path(
     os.environ.get("OPENIOP_FINDTREATMENT_FILE")

@@ -13,7 +13,7 @@ from openiop.directory.services import program_sync
 
 REPO = Path(__file__).resolve().parents[2]
 # the real export, kept with the package (openiop/directory/data/README.md)
-OREGON = REPO / "openiop" / "directory" / "data" / "findtreatment-oregon-2026-02.json"
+OREGON = REPO / "openiop" / "directory" / "data" / "oregon-2026-02.json"
 
 
 def on_ci() -> bool:
