@@ -446,3 +446,19 @@ def test_saving_a_new_event_passes_the_options_on_to_django():
     Django with the options given (force_update on a row never saved fails)."""
     with pytest.raises(ValueError, match="no primary key"):
         event(actor_id=None, patient_id=None).save(force_update=True)
+
+
+@pytest.mark.django_db
+def test_an_event_without_object_or_patient_belongs_to_the_organization_of_its_user(cast):
+    """The actor's organization; for an anonymous event about an account (a
+    failed sign-in), that account's organization."""
+    e = audit_record(actor=cast.clinician_a, action="read", event="x.own")
+    assert e.organization_id == cast.org.pk
+    e = audit_record(
+        actor=None,
+        action="login",
+        event="login.failed",
+        outcome="failure",
+        subject_user=cast.clinician_a,
+    )
+    assert (e.actor, e.organization_id) == (None, cast.org.pk)
