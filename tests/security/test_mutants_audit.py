@@ -228,7 +228,7 @@ def test_the_head_moves_by_exactly_one_event_per_append(cast):
 
 
 def test_without_a_head_the_recorded_head_is_the_empty_chain(db):
-    AuditHead.objects.all().delete()
+    _sql(("DELETE FROM audit_audithead", []))
     assert audit_head() == {"events": 0, "last_id": 0, "last_hash": GENESIS}
 
 
