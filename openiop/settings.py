@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "openiop.consent",
     "openiop.interop",
     "openiop.scheduling",
+    "openiop.messaging",
     # background work (django-tasks, database backend; worker: `openiop db_worker`)
     "django_tasks",
     "django_tasks_db",
@@ -149,6 +150,20 @@ OUTCOMES_MIN_COUNT = env.int("OUTCOMES_MIN_COUNT", default=11)
 # FHIR exchange: the base URL Bundles name their entries by (the /fhir/R4/ API
 # answers with its own), and where bulk exports are written.
 FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="http://localhost:8000/fhir/R4")
+# Where people outside the application reach it (links in email)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Email: EMAIL_URL (smtp://user:password@host:587, with TLS: submission://...),
+# else files under var/mail in debug (open them to read what was sent), else
+# the console. Tests use Django's memory backend.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OpenIOP <no-reply@openiop.invalid>")
 FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
 # Background tasks: "database" (a worker process runs them) or "immediate" (in the request).
 _TASK_BACKENDS = {

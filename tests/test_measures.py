@@ -179,7 +179,7 @@ def test_a_link_is_used_once_and_its_answers_raise_the_alert(cast):
 def test_bad_answers_through_a_link_leave_it_usable(cast):
     _link, token = make_link(cast)
     with pytest.raises(AnswerError):
-        services.link_submit_answers(token=token, answers=[0] * 8 + [None])
+        services.link_submit_answers(token=token, answers=[0] * 8 + [7])
     assert PatientLink.objects.get().used_at is None
     services.link_submit_answers(token=token, answers=[0] * 9)
     assert PatientLink.objects.get().used_at is not None
@@ -446,15 +446,16 @@ NOTHING = frozenset()
 # What each member of the cast must see of patient A (program A) and of patient B
 # (program B), written from the fixture and the permission registry: program A's
 # care team sees all of A and nothing of B, program B's clinician the reverse; the
-# organization-wide intake coordinator sees questionnaires (measure.view) of both
-# but not alerts, drug tests or check-ins; billing, the auditor and the
-# administrator see none of it.
+# organization-wide intake coordinator sees questionnaires (measure.view) and
+# safety alerts (alert.view: intake screens people before admission) of both,
+# but not drug tests or check-ins; billing, the auditor and the administrator
+# see none of it.
 SEES = {
     "clinician_a": (EVERY_KIND, NOTHING),
     "director_a": (EVERY_KIND, NOTHING),
     "prescriber_a": (EVERY_KIND, NOTHING),
     "clinician_b": (NOTHING, EVERY_KIND),
-    "intake": (frozenset({"response"}), frozenset({"response"})),
+    "intake": (frozenset({"response", "alert"}), frozenset({"response", "alert"})),
     "readonly_a": (NOTHING, NOTHING),
     "auditor": (NOTHING, NOTHING),
     "admin": (NOTHING, NOTHING),

@@ -56,12 +56,21 @@ def test_staff_enter_a_phq9_and_see_its_score(cast):
 def test_an_answer_outside_the_options_is_shown_on_the_form_and_nothing_is_written(cast):
     client = cast.client("clinician_a")
     url = f"/measures/patients/{cast.patient_a.uuid}/responses/new/?instrument=phq9"
-    page = client.post(url, {"administered_on": TODAY.isoformat(), **items([0] * 8)})
-    assert page.status_code == 200
-    assert b"Item 9 is the safety screen: it must be answered." in page.content
     page = client.post(url, {"administered_on": TODAY.isoformat(), **items([0] * 8 + [7])})
     assert page.status_code == 200 and b"Select a valid choice" in page.content
     assert Response.objects.count() == 0
+
+
+def test_a_paper_form_with_item_9_blank_is_saved_and_raises_its_own_alert(cast):
+    """Staff copy the form as it is: a blank item 9 is not entered as 0."""
+    client = cast.client("clinician_a")
+    url = f"/measures/patients/{cast.patient_a.uuid}/responses/new/?instrument=phq9"
+    page = client.post(url, {"administered_on": TODAY.isoformat(), **items([0] * 8)})
+    assert page.status_code == 302
+    response = Response.objects.get()
+    assert response.answers["9"] is None and response.result["prorated"]
+    alert = response.safety_alerts.get()
+    assert alert.kind == "self_harm_unanswered" and alert.tier == "safety"
 
 
 def test_an_unknown_instrument_gets_the_chooser_with_a_message(cast):
@@ -115,11 +124,13 @@ def test_the_patient_link_page_names_no_one_and_works_once(cast):
         assert secret.encode() not in page.content
     assert AuditEvent.objects.filter(event="measure.link.open", actor=None).exists()
 
-    bad = anon.post(f"/m/{token}/", items([0] * 8))
-    assert bad.status_code == 200 and b"it must be answered" in bad.content
+    bad = anon.post(f"/m/{token}/", items([0] * 8 + [9]))
+    assert bad.status_code == 200 and b"Select a valid choice" in bad.content
     done = anon.post(f"/m/{token}/", items([1] * 8 + [1]))
     assert done.status_code == 200
     assert b"Thank you" in done.content and b"988" in done.content
+    # told what happened: two people (the clinician and the director) were paged
+    assert b"2 members of your care team have been paged" in done.content
     assert Response.objects.get().source == "patient_link"
 
     gone = anon.get(f"/m/{token}/")

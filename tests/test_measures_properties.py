@@ -7,17 +7,52 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openiop.measures import instruments as ins
-from openiop.measures.scoring import score
+from openiop.measures.scoring import AnswerError, score
 
 DEFS = ins.shipped_definitions()
 SUMMED = [c for c, d in DEFS.items() if d["scoring"]["method"] == "sum"]
+
+
+def follow_skips(d, answers: list) -> list:
+    """Answers as a respondent following the instrument's skip instructions
+    gives them: an item a rule passes over is left empty."""
+    ids = [it["id"] for it in d["items"]]
+    values = dict(zip(ids, answers, strict=True))
+    skipped: set[str] = set()
+    for rule in d.get("skip_rules", []):
+        when = [0 if i in skipped else values[i] for i in rule["when_sum_of"]]
+        if all(v is not None for v in when) and sum(when) == rule["equals"]:
+            skipped |= set(rule["skip"])
+    return [None if i in skipped else values[i] for i in ids]
 
 
 def complete_answers(code):
     d = DEFS[code]
     return st.tuples(
         *[st.sampled_from([o["value"] for o in ins.options_of(d, it)]) for it in d["items"]]
-    )
+    ).map(lambda answers: follow_skips(d, list(answers)))
+
+
+SKIPPING = [c for c, d in DEFS.items() if d.get("skip_rules")]
+
+
+@pytest.mark.parametrize("code", SKIPPING)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_an_answer_above_the_lowest_to_a_skipped_item_is_refused(code, data):
+    d = DEFS[code]
+    answers = list(data.draw(complete_answers(code)))
+    ids = [it["id"] for it in d["items"]]
+    skipped = [i for i, a in zip(ids, answers, strict=True) if a is None]
+    if not skipped:
+        return
+    target = data.draw(st.sampled_from(skipped))
+    item = d["items"][ids.index(target)]
+    higher = [o["value"] for o in ins.options_of(d, item) if ins.points(d, item, o["value"]) > 0]
+    answers[ids.index(target)] = data.draw(st.sampled_from(higher))
+    with pytest.raises(AnswerError) as exc:
+        score(d, answers)
+    assert f"answers.{target}" in exc.value.fields
 
 
 @pytest.mark.parametrize("code", ins.SHIPPED_CODES)
@@ -38,7 +73,7 @@ def test_a_complete_response_scores_in_range_and_in_its_band(code, data, sex):
     d = DEFS[code]
     answers = list(data.draw(complete_answers(code)))
     result = score(d, answers, sex=sex)
-    assert result.scored
+    assert result.scored, (answers, result.note)
     if d["scoring"]["method"] == "sum":
         assert result.min <= result.total <= result.max
         band = next(b for b in ins.bands_for(d, sex)[0] if b["code"] == result.band)

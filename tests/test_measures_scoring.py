@@ -88,11 +88,51 @@ def test_phq9_with_two_items_missing_is_not_scored_and_says_so():
     assert "more than one item missing" in result.note
 
 
-def test_phq9_item_9_must_be_answered():
+def test_phq9_with_item_9_unanswered_is_prorated_and_raises_its_own_alert():
+    """Kroenke 2001 scoring instructions: one missing item is prorated (the sum of
+    the eight answered x 9/8). A blank item 9 is not a 0: it is a safety alert of
+    its own ("ask in person"), never a silent pass."""
+    result = score(d("phq9"), [0, 0, 0, 0, 0, 0, 0, 0, None])
+    assert result.scored and result.prorated and result.total == 0
+    assert result.alerts == ["self_harm_unanswered"]
+    full = score(d("phq9"), [3, 3, 3, 3, 3, 3, 3, 3, None])
+    assert full.total == 27 and full.band == "severe"  # 24 x 9 / 8
+    assert "self_harm_unanswered" in full.alerts
+    answered = score(d("phq9"), [0, 0, 0, 0, 0, 0, 0, 0, 0])
+    assert answered.alerts == []
+
+
+def test_a_non_drinker_answering_the_drinking_questions_is_refused():
+    """WHO AUDIT manual (Babor 2001), interview version: "If total score for
+    Question 1 = 0, skip to Questions 9 and 10". A respondent who never drinks
+    scoring 4 on questions 2-8 (28, zone IV) contradicts question 1."""
     with pytest.raises(AnswerError) as exc:
-        score(d("phq9"), [0, 0, 0, 0, 0, 0, 0, 0, None])
-    assert "answers.9" in exc.value.fields
-    assert exc.value.status == 422
+        score(d("audit"), [0, 4, 4, 4, 4, 4, 4, 4, 0, 0])
+    assert {f"answers.{i}" for i in "2345678"} <= set(exc.value.fields)
+    assert "skipped" in exc.value.message
+    zeros = score(d("audit"), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])  # a paper form's zeros
+    assert zeros.total == 0 and zeros.band == "zone_1"
+
+
+def test_audit_c_refuses_quantities_from_someone_who_never_drinks():
+    """AUDIT-C (Bush 1998): question 1 "Never" scores questions 2 and 3 as 0."""
+    with pytest.raises(AnswerError) as exc:
+        score(d("auditc"), [0, 2, 2])
+    assert "answers.2" in exc.value.fields and "answers.3" in exc.value.fields
+    assert score(d("auditc"), [0, None, None]).total == 0
+
+
+def test_bam_skips_heavy_drinking_days_when_no_drinking_days():
+    """BAM (Cacciola 2013): question 5 (days of heavy drinking) follows question 4
+    (days of any drinking); with 0 drinking days it is skipped."""
+    answers = bam()
+    answers["5"] = None
+    result = score(d("bam"), answers)
+    assert "5" in result.skipped_items and result.subscales["use"]["scored"]
+    answers["5"] = 3
+    with pytest.raises(AnswerError) as exc:
+        score(d("bam"), answers)
+    assert "answers.5" in exc.value.fields
 
 
 @pytest.mark.parametrize(
@@ -255,7 +295,7 @@ def test_bam_skips_7a_to_7g_without_drug_use_and_scores_a_subscale_only_when_com
         answers[f"7{i}"] = None
     answers["11"] = None
     result = score(d("bam"), answers)
-    assert result.skipped_items == [f"7{c}" for c in "abcdefg"]
+    assert result.skipped_items == ["5"] + [f"7{c}" for c in "abcdefg"]  # no drinking days
     assert result.subscales["risk"]["score"] is None
     assert result.subscales["use"]["score"] == 0
     assert result.subscales["protective"]["score"] == 1

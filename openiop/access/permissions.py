@@ -67,8 +67,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "instrument.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         "measure_schedule.view": set(R) - {R.AUDITOR},
         "measure_schedule.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
-        "alert.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
-        "alert.acknowledge": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        # intake screens people before admission: it sees and answers their alerts
+        "alert.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER, R.INTAKE_COORDINATOR},
+        "alert.acknowledge": {
+            R.PROGRAM_DIRECTOR,
+            R.CLINICIAN,
+            R.PRESCRIBER,
+            R.INTAKE_COORDINATOR,
+        },
         "drug_test.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "drug_test.record": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "checkin.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},

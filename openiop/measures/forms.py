@@ -187,6 +187,12 @@ class CheckInForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    not_safe = forms.BooleanField(
+        label="I do not feel safe right now",
+        required=False,
+        help_text="Your care team is paged at once. If you are in danger now, call or text "
+        "988, or call 911.",
+    )
 
 
 class InstrumentForm(forms.Form):

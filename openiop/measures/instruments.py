@@ -277,6 +277,15 @@ def _check_alerts_and_subscales(d, ids) -> list[str]:
             problems.append("alerts: each names an existing item and a whole-number min.")
         if not isinstance(alert.get("code"), str) or not alert.get("label"):
             problems.append("alerts: each needs a code and a label.")
+        if "when_unanswered" in alert and not (  # a blank safety item is an alert of its own
+            isinstance(alert["when_unanswered"], str) and alert.get("unanswered_label")
+        ):
+            problems.append("alerts: when_unanswered needs a code and an unanswered_label.")
+    rise = d.get("attention_rise")
+    if rise is not None and not (
+        isinstance(rise, dict) and isinstance(rise.get("points"), int) and rise["points"] > 0
+    ):
+        problems.append("attention_rise: give the points of a clinically meaningful rise.")
     codes = set()
     scored = {it["id"] for it in d["items"] if is_scored(it)}
     for sub in d.get("subscales", []):

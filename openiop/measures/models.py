@@ -138,8 +138,28 @@ class Response(BaseModel):
 
 class AlertKind(models.TextChoices):
     SELF_HARM_ITEM = "self_harm_item", "Thoughts of death or self-harm"
+    SELF_HARM_UNANSWERED = "self_harm_unanswered", "Self-harm question not answered"
+    INTAKE_HIGH_RISK = "intake_high_risk", "High risk at intake"
+    CHECKIN_CRISIS = "checkin_crisis", "Patient does not feel safe (check-in)"
     SEVERE_BAND = "severe_band", "Rise into a severe band"
+    LARGE_RISE = "large_rise", "Large rise in score"
     ITEM = "item_alert", "An answer needing attention"
+
+
+class AlertTier(models.TextChoices):
+    """Safety alerts page people and escalate until acknowledged; clinical
+    attention flags wait on dashboards and the chart."""
+
+    SAFETY = "safety", "Safety alert"
+    ATTENTION = "attention", "Clinical attention"
+
+
+SAFETY_KINDS = {
+    AlertKind.SELF_HARM_ITEM,
+    AlertKind.SELF_HARM_UNANSWERED,
+    AlertKind.INTAKE_HIGH_RISK,
+    AlertKind.CHECKIN_CRISIS,
+}
 
 
 class AlertStatus(models.TextChoices):
@@ -157,8 +177,27 @@ class SafetyAlert(BaseModel):
     program = models.ForeignKey(
         "organizations.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="safety_alerts")
+    # what raised it: a response, an intake assessment or a check-in
+    response = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_alerts"
+    )
+    assessment = models.ForeignKey(
+        "care.Assessment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checkin = models.ForeignKey(
+        "measures.CheckIn",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="safety_alerts",
+    )
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    tier = models.CharField(max_length=10, choices=AlertTier.choices, default=AlertTier.SAFETY)
+    # nobody of the patient's program could be found: on the organization's
+    # safety queue (every clinical dashboard of the organization)
+    on_queue = models.BooleanField(default=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
     summary = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     recipients = models.ManyToManyField(
@@ -180,6 +219,8 @@ class SafetyAlert(BaseModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["response", "kind"], name="one_alert_per_kind"),
+            models.UniqueConstraint(fields=["assessment", "kind"], name="one_alert_per_assessment"),
+            models.UniqueConstraint(fields=["checkin", "kind"], name="one_alert_per_checkin"),
             models.CheckConstraint(
                 condition=models.Q(status="open")
                 | (models.Q(acknowledged_at__isnull=False) & ~models.Q(acknowledgement_note="")),
@@ -190,6 +231,7 @@ class SafetyAlert(BaseModel):
             models.Index(fields=["organization", "status"]),
             models.Index(fields=["program", "status"]),
             models.Index(fields=["patient", "status"]),
+            models.Index(fields=["status", "next_escalation_at"]),
         ]
 
     def __str__(self) -> str:
@@ -199,17 +241,26 @@ class SafetyAlert(BaseModel):
     def is_open(self) -> bool:
         return self.status == AlertStatus.OPEN
 
+    @property
+    def pages(self) -> bool:
+        return self.tier == AlertTier.SAFETY
+
 
 class RecipientReason(models.TextChoices):
     PRIMARY_CLINICIAN = "primary_clinician", "Primary clinician"
     PROGRAM_DIRECTOR = "program_director", "Program director"
     PROGRAM_CLINICIAN = "program_clinician", "Clinician of the program (no one else to tell)"
+    ORGANIZATION_QUEUE = "organization_queue", "Organization safety queue (no program team)"
+    ESCALATED = "escalated", "Escalated: not acknowledged in time"
+    ON_CALL = "on_call", "Organization's on-call contact"
 
 
 class AlertRecipient(models.Model):
     alert = models.ForeignKey(SafetyAlert, on_delete=models.CASCADE, related_name="routing")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=20, choices=RecipientReason.choices)
+    level = models.PositiveSmallIntegerField(default=0, help_text="0 first, then escalations")
+    added_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -378,7 +429,8 @@ class CheckInSource(models.TextChoices):
 
 
 class CheckIn(BaseModel):
-    """A patient's daily check-in: mood and cravings 0-10 and the triggers met."""
+    """A patient's daily check-in: mood and cravings 0-10, the triggers met, and
+    whether they feel safe (a "no" is a safety alert)."""
 
     organization = _org()
     patient = _patient("checkins")
@@ -388,6 +440,9 @@ class CheckIn(BaseModel):
     cravings = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
     triggers = models.JSONField(default=list, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    not_safe = models.BooleanField(
+        default=False, help_text="The patient said they do not feel safe right now."
+    )
     source = models.CharField(max_length=8, choices=CheckInSource.choices)
 
     objects = CheckInQuerySet.as_manager()

@@ -130,6 +130,28 @@ def _skipped(definition: dict, values: dict[str, int | None]) -> set[str]:
     return skipped
 
 
+def _refuse_skipped_answers(definition: dict, values: dict, skipped: set[str]) -> None:
+    """An answer other than the lowest to an item the instrument's own skip
+    instruction passes over contradicts the answer that triggered the skip (a
+    respondent who never drinks cannot drink 10 or more a day): refused, naming
+    the rule. A lowest answer there is what a paper form often carries: it counts
+    0 like the skip itself."""
+    by_id = {it["id"]: it for it in ins.items(definition)}
+    errors: dict[str, list[str]] = {}
+    for rule in definition.get("skip_rules", []):
+        for item_id in rule["skip"]:
+            value = values.get(item_id)
+            if item_id not in skipped or value is None:
+                continue
+            if ins.points(definition, by_id[item_id], value) != 0:
+                errors[_field(item_id)] = [
+                    f"Item {item_id} is skipped by the instructions ({rule['text']}); "
+                    "leave it empty or correct the answer that skips it."
+                ]
+    if errors:
+        raise AnswerError(next(iter(errors.values()))[0], fields=errors)
+
+
 def _normalise_sex(sex) -> str | None:
     if sex is None or sex == "":
         return None
@@ -147,6 +169,7 @@ def score(definition: dict, answers, *, sex: str | None = None) -> Score:
     values = parse_answers(definition, answers)
     its = ins.items(definition)
     skipped = _skipped(definition, values)
+    _refuse_skipped_answers(definition, values, skipped)
     unanswered = [it for it in its if values[it["id"]] is None and it["id"] not in skipped]
     required = [it for it in unanswered if it.get("required")]
     if required:
@@ -158,7 +181,9 @@ def score(definition: dict, answers, *, sex: str | None = None) -> Score:
 
     def pts(it) -> int:
         value = values[it["id"]]
-        return 0 if value is None else ins.points(definition, it, value)
+        if value is None or it["id"] in skipped:
+            return 0  # a skipped item counts 0, whatever was written in it
+        return ins.points(definition, it, value)
 
     scoring = definition["scoring"]
     scored_items = [it for it in its if ins.is_scored(it)]
@@ -263,6 +288,8 @@ def _alerts(definition, values, its) -> tuple[list[str], list[str]]:
                 f"Item {rule['item']} ({ins.short_text(by_id[rule['item']], 50)}) was not "
                 "answered: ask about it in person."
             )
+            if rule.get("when_unanswered") and rule["when_unanswered"] not in alerts:
+                alerts.append(rule["when_unanswered"])
         elif value >= rule["min"] and rule["code"] not in alerts:
             alerts.append(rule["code"])
     return alerts, warnings
@@ -272,4 +299,6 @@ def alert_label(definition: dict, code: str) -> str:
     for rule in definition.get("alerts", []):
         if rule["code"] == code:
             return rule["label"]
+        if rule.get("when_unanswered") == code:
+            return rule["unanswered_label"]
     return code.replace("_", " ")

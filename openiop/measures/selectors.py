@@ -5,7 +5,7 @@ number of queries per page."""
 import datetime as dt
 from collections import OrderedDict
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from openiop.measures import charts
 from openiop.measures.models import (
     AlertRecipient,
     AlertStatus,
+    AlertTier,
     CheckIn,
     DrugTest,
     Instrument,
@@ -171,18 +172,23 @@ def chart_summary(*, actor, patient) -> dict:
 
 
 def _for_user(qs, user):
-    """Alerts addressed to the user, or about a patient whose primary clinician
-    the user now is (an alert follows the patient to a new clinician)."""
+    """Alerts addressed to the user, about a patient whose primary clinician the
+    user now is (an alert follows the patient to a new clinician), or on the
+    organization's safety queue (everyone's, until someone acknowledges it)."""
     routed = AlertRecipient.objects.filter(alert=OuterRef("pk"), user=user)
-    return qs.filter(Q(Exists(routed)) | Q(episode__primary_clinician=user))
+    return qs.filter(Q(Exists(routed)) | Q(episode__primary_clinician=user) | Q(on_queue=True))
 
 
 def dashboard_alerts(*, user, limit: int = 10) -> tuple[list[SafetyAlert], int]:
-    """Open alerts for the user's dashboard, oldest first (the longest waiting)."""
+    """Open alerts for the user's dashboard: safety alerts first, then flags for
+    clinical attention, each oldest first (the longest waiting)."""
     qs = _for_user(
         SafetyAlert.objects.visible_to(user, "view").filter(status=AlertStatus.OPEN), user
     )
-    alerts = list(qs.select_related("patient", "program").order_by("created_at")[:limit])
+    tier_first = Case(When(tier=AlertTier.SAFETY, then=0), default=1)
+    alerts = list(
+        qs.select_related("patient", "program").order_by(tier_first, "created_at")[:limit]
+    )
     count = len(alerts) if len(alerts) < limit else qs.count()
     return alerts, count
 
@@ -203,7 +209,15 @@ def alert_detail(*, actor, alert_uuid) -> SafetyAlert:
     alert = (
         SafetyAlert.objects.visible_to(actor, "view")
         .filter(uuid=alert_uuid)
-        .select_related("patient", "program", "episode", "response__instrument", "acknowledged_by")
+        .select_related(
+            "patient",
+            "program",
+            "episode",
+            "response__instrument",
+            "assessment",
+            "checkin",
+            "acknowledged_by",
+        )
         .prefetch_related("routing__user")
         .first()
     )

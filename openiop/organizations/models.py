@@ -4,6 +4,7 @@ import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -19,6 +20,18 @@ class Organization(BaseModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     requires_supervisor_signature = models.BooleanField(default=False)
+    # the last step of a safety alert's escalation
+    on_call_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Told when a safety alert is not acknowledged by the program's team.",
+    )
+    on_call_email = models.EmailField(
+        blank=True, help_text="An on-call address (a pager's email, a shared inbox)."
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -86,6 +99,13 @@ class Program(BaseModel):
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # minutes a safety alert may wait unacknowledged before it escalates
+    alert_minutes_open = models.PositiveSmallIntegerField(
+        default=30, help_text="When a track of the program is in session."
+    )
+    alert_minutes_closed = models.PositiveSmallIntegerField(
+        default=15, help_text="Outside the program's hours (nights, weekends)."
+    )
 
     objects = ProgramQuerySet.as_manager()
 

@@ -9,7 +9,7 @@ link. The patient's one-time link page is public: 200 for everyone.
 from tests.matrix.common import CONFIG_READERS, EVERYONE
 
 MEASURE_READERS = {"clinician_a", "director_a", "prescriber_a", "intake"}
-ALERT_READERS = {"clinician_a", "director_a", "prescriber_a"}
+ALERT_READERS = {"clinician_a", "director_a", "prescriber_a", "intake"}
 TEST_WRITERS = {"clinician_a", "director_a", "prescriber_a"}
 MANAGERS = {"director_a", "admin"}
 

@@ -1,4 +1,4 @@
-"""Safety alert routing (`measures.services.responses._recipients`): an alert
+"""Safety alert routing (`measures.services.alerts._recipients`): an alert
 goes to the patient's primary clinician if their account is active, and to
 the active directors of the patient's program (or of the whole organization);
 only when there is nobody of these, to the program's clinicians. Nobody of
@@ -10,7 +10,7 @@ Written against the mutants of `.ci/mutation` (group `alerts`)."""
 import pytest
 
 from openiop.accounts.models import Membership
-from openiop.measures.services.responses import _recipients
+from openiop.measures.services.alerts import _recipients
 from tests.factories import OrganizationFactory, ProgramFactory, staff
 
 pytestmark = pytest.mark.django_db

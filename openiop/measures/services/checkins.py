@@ -33,6 +33,7 @@ def checkin_record(
     cravings,
     triggers=(),
     note: str = "",
+    not_safe: bool = False,
     day=None,
     source: str = CheckInSource.STAFF,
     episode=None,
@@ -60,7 +61,13 @@ def checkin_record(
         raise ApplicationError.for_field("note", f"Keep the note under {MAX_NOTE} characters.")
     episode = episode_for(patient, episode)
     day = check_day("day", day or local_today(episode), patient, what="of the check-in")
-    values = {"mood": mood, "cravings": cravings, "triggers": triggers, "note": note}
+    values = {
+        "mood": mood,
+        "cravings": cravings,
+        "triggers": triggers,
+        "note": note,
+        "not_safe": bool(not_safe),
+    }
     staff = actor if source == CheckInSource.STAFF else None
     actor_name = {CheckInSource.LINK: PATIENT_VIA_LINK, CheckInSource.PORTAL: PATIENT_SIGNED_IN}
     with transaction.atomic():
@@ -93,4 +100,22 @@ def checkin_record(
             detail={"source": source},
             actor_name=actor_name.get(source),
         )
+        if checkin.not_safe:
+            _not_safe_alert(actor if source != CheckInSource.LINK else None, checkin, patient)
     return checkin
+
+
+def _not_safe_alert(actor, checkin, patient) -> None:
+    """ "I do not feel safe right now" pages the team (once per day's check-in)."""
+    from openiop.measures.models import AlertKind, SafetyAlert
+    from openiop.measures.services.alerts import alert_raise
+
+    if SafetyAlert.objects.filter(checkin=checkin, kind=AlertKind.CHECKIN_CRISIS).exists():
+        return
+    alert_raise(
+        actor=actor,
+        patient=patient,
+        kind=AlertKind.CHECKIN_CRISIS,
+        summary=f"Check-in of {checkin.day:%Y-%m-%d}: does not feel safe right now",
+        checkin=checkin,
+    )

@@ -133,7 +133,7 @@ def link_submit_answers(*, token: str, answers):
             patient=link.patient,
             instrument=link.instrument,
             answers=answers,
-            episode=link.episode,
+            episode=_current(link),
             source=ResponseSource.PATIENT_LINK,
         )
         _audit_use(link)
@@ -149,12 +149,20 @@ def link_submit_checkin(*, token: str, **values):
         checkin = checkin_record(
             actor=None,
             patient=link.patient,
-            episode=link.episode,
+            episode=_current(link),
             source=CheckInSource.LINK,
             **values,
         )
         _audit_use(link)
     return checkin
+
+
+def _current(link: PatientLink):
+    """The link's episode while it is open; after a discharge or a transfer, the
+    patient's current one (None: `episode_for` picks it)."""
+    if link.episode_id and link.episode.is_open:
+        return link.episode
+    return None
 
 
 def _audit_use(link: PatientLink) -> None:

@@ -4,8 +4,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from openiop.accounts.models import Membership
-from openiop.accounts.roles import Role
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.errors import ApplicationError, Conflict, NotFound
@@ -13,10 +11,8 @@ from openiop.core.transitions import transition
 from openiop.measures import scoring
 from openiop.measures.models import (
     AlertKind,
-    AlertRecipient,
     AlertStatus,
     Instrument,
-    RecipientReason,
     RecordStatus,
     Response,
     ResponseSource,
@@ -147,11 +143,17 @@ def response_mark_in_error(*, actor, response: Response, reason: str) -> Respons
 # safety alerts ---------------------------------------------------------------
 
 
-def _previous(response: Response) -> Response | None:
+def _previous_in_episode(response: Response) -> Response | None:
+    """The last scored response to the same instrument in the same episode: a
+    rise is judged within the current treatment, not against a score from an
+    earlier admission."""
+    if response.episode_id is None:
+        return None
     return (
         Response.objects.filter(
             patient_id=response.patient_id,
             instrument_id=response.instrument_id,
+            episode_id=response.episode_id,
             status=RecordStatus.FINAL,
             scored=True,
         )
@@ -161,7 +163,7 @@ def _previous(response: Response) -> Response | None:
             | Q(administered_on=response.administered_on, id__lt=response.pk)
         )
         .order_by("-administered_on", "-id")
-        .only("band", "severity")
+        .only("band", "severity", "total", "band_label")
         .first()
     )
 
@@ -172,81 +174,54 @@ def _alerts_to_raise(response: Response, result: scoring.Score) -> list[tuple[st
     wanted = []
     items = {it["id"]: it for it in definition["items"]}
     for code in result.alerts:
-        rule = next(r for r in definition.get("alerts", []) if r["code"] == code)
+        rule = next(
+            r for r in definition.get("alerts", []) if code in (r["code"], r.get("when_unanswered"))
+        )
+        if code == rule.get("when_unanswered"):
+            wanted.append((AlertKind.SELF_HARM_UNANSWERED, rule["unanswered_label"]))
+            continue
         value = result.answers.get(rule["item"])
         options = definition["option_sets"][items[rule["item"]]["options"]]
         answer = next((o["label"] for o in options if o["value"] == value), value)
         kind = AlertKind.SELF_HARM_ITEM if code == "self_harm_item" else AlertKind.ITEM
         wanted.append((kind, f'{rule["label"]}: "{answer}"'))
-    if result.severe_band:
-        previous = _previous(response)
-        if previous is None or previous.band != result.band:
-            was = f" (was {previous.band_label or 'not scored'})" if previous else " (first score)"
-            wanted.append(
-                (
-                    AlertKind.SEVERE_BAND,
-                    f"{name} {result.total}: {result.band_label}{was}",
-                )
+    if result.total is None:
+        return wanted
+    previous = _previous_in_episode(response)
+    rise = definition.get("attention_rise", {}).get("points")
+    if result.severe_band and (previous is None or previous.band != result.band):
+        was = f" (was {previous.band_label or 'not scored'})" if previous else " (first score)"
+        wanted.append((AlertKind.SEVERE_BAND, f"{name} {result.total}: {result.band_label}{was}"))
+    elif (
+        rise
+        and previous is not None
+        and previous.total is not None
+        and result.total - previous.total >= rise
+    ):
+        wanted.append(
+            (
+                AlertKind.LARGE_RISE,
+                f"{name} up {result.total - previous.total} points: "
+                f"{previous.total} to {result.total}",
             )
+        )
     return wanted
-
-
-def _recipients(episode, organization_id) -> list[tuple[int, str]]:
-    """Who is told: the primary clinician and the program's directors; if
-    there are none, the program's clinicians."""
-    out: list[tuple[int, str]] = []
-    if episode is None:
-        return out
-    clinician = episode.primary_clinician
-    if clinician is not None and clinician.is_active:
-        out.append((clinician.pk, RecipientReason.PRIMARY_CLINICIAN))
-    in_program = Q(program_id=episode.program_id) | Q(program__isnull=True)
-    members = Membership.objects.filter(
-        in_program, organization_id=organization_id, is_active=True, user__is_active=True
-    )
-    for uid in members.filter(role=Role.PROGRAM_DIRECTOR).values_list("user_id", flat=True):
-        out.append((uid, RecipientReason.PROGRAM_DIRECTOR))
-    if not out:
-        for uid in members.filter(role=Role.CLINICIAN).values_list("user_id", flat=True):
-            out.append((uid, RecipientReason.PROGRAM_CLINICIAN))
-    seen, unique = set(), []
-    for uid, reason in out:
-        if uid not in seen:
-            seen.add(uid)
-            unique.append((uid, reason))
-    return unique
 
 
 def raise_alerts(*, actor, response: Response, result: scoring.Score) -> list[SafetyAlert]:
     """Open the alerts a response calls for (inside the caller's transaction)."""
-    raised = []
-    episode = response.episode
-    for kind, summary in _alerts_to_raise(response, result):
-        alert = SafetyAlert.objects.create(
-            organization_id=response.organization_id,
-            patient_id=response.patient_id,
-            episode=episode,
-            program_id=episode.program_id if episode else None,
-            response=response,
-            kind=kind,
-            summary=summary[:200],
-            created_by=actor,
-        )
-        recipients = _recipients(episode, response.organization_id)
-        AlertRecipient.objects.bulk_create(
-            [AlertRecipient(alert=alert, user_id=uid, reason=reason) for uid, reason in recipients]
-        )
-        audit_record(
+    from openiop.measures.services.alerts import alert_raise
+
+    return [
+        alert_raise(
             actor=actor,
-            action=Action.CREATE,
-            event="safety_alert.raise",
-            obj=alert,
             patient=response.patient,
-            detail={"kind": kind, "recipients": len(recipients), "routed": bool(recipients)},
-            actor_name=PATIENT_VIA_LINK if actor is None else None,
+            kind=kind,
+            summary=summary,
+            response=response,
         )
-        raised.append(alert)
-    return raised
+        for kind, summary in _alerts_to_raise(response, result)
+    ]
 
 
 def alert_acknowledge(*, actor, alert: SafetyAlert, note: str) -> SafetyAlert:

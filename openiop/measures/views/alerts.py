@@ -16,6 +16,7 @@ from openiop.measures.forms import AcknowledgeForm
 from openiop.measures.models import AlertStatus
 from openiop.measures.schedule import measures_due
 from openiop.measures.views.common import paginate_list
+from openiop.messaging.services import messages_about
 from openiop.organizations.models import Program
 
 
@@ -64,7 +65,13 @@ def alert_detail(request, alert_uuid):
     return render(
         request,
         "measures/alert_detail.html",
-        {"alert": alert, "patient": alert.patient, "form": form, "may_ack": may_ack},
+        {
+            "alert": alert,
+            "patient": alert.patient,
+            "form": form,
+            "may_ack": may_ack,
+            "messages_sent": messages_about("safety_alert", alert.uuid),
+        },
     )
 
 

@@ -47,13 +47,7 @@ def link(request, token):
         except AnswerError as exc:
             apply_answer_errors(form, exc)
         else:
-            return _private(
-                render(
-                    request,
-                    "measures/public/thanks.html",
-                    {"self_harm": "self_harm_item" in response.alerts},
-                )
-            )
+            return _thanks(request, response.safety_alerts.all())
     elif request.method == "GET":
         _audit_open(link)
     return _private(
@@ -65,17 +59,38 @@ def link(request, token):
     )
 
 
+def _thanks(request, alerts, *, checkin: bool = False):
+    """What the patient is told is what happened: which alert was raised and how
+    many people of their care team were paged (never a name)."""
+    from openiop.measures.models import AlertTier
+
+    safety = [a for a in alerts if a.tier == AlertTier.SAFETY]
+    paged = {r.user_id for a in safety for r in a.routing.all()}
+    return _private(
+        render(
+            request,
+            "measures/public/thanks.html",
+            {
+                "checkin": checkin,
+                "safety": bool(safety),
+                "kinds": {a.kind for a in safety},
+                "paged": len(paged),
+            },
+        )
+    )
+
+
 def _checkin(request, token, link):
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.link_submit_checkin(token=token, **form.cleaned_data)
+            checkin = services.link_submit_checkin(token=token, **form.cleaned_data)
         except services.LinkUnavailable:
             return _unavailable(request)
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            return _private(render(request, "measures/public/thanks.html", {"checkin": True}))
+            return _thanks(request, checkin.safety_alerts.all(), checkin=True)
     elif request.method == "GET":
         _audit_open(link)
     return _private(render(request, "measures/public/checkin.html", {"form": form}))

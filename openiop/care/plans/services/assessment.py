@@ -121,7 +121,25 @@ def assessment_save(*, actor, episode, assessment: Assessment | None = None, **d
             patient=episode.patient,
             changed_fields=changed + ["assessed_on", "risk_level"],
         )
+        if assessment.risk_level == RiskLevel.HIGH:
+            _high_risk_alert(actor, assessment, episode.patient)
     return assessment
+
+
+def _high_risk_alert(actor, assessment, patient) -> None:
+    """ "High: same-day safety response" pages the team (once per assessment)."""
+    from openiop.measures.models import AlertKind, SafetyAlert
+    from openiop.measures.services.alerts import alert_raise
+
+    if SafetyAlert.objects.filter(assessment=assessment, kind=AlertKind.INTAKE_HIGH_RISK).exists():
+        return
+    alert_raise(
+        actor=actor,
+        patient=patient,
+        kind=AlertKind.INTAKE_HIGH_RISK,
+        summary="Intake risk screening: high, same-day safety response",
+        assessment=assessment,
+    )
 
 
 def assessment_complete(

@@ -1,0 +1,338 @@
+"""Safety alerts: who is told, how they are paged, and how an alert escalates
+until someone acknowledges it.
+
+Routing is decided when the alert is raised, from the patient's *current* open
+episodes (not the episode a link was made for): the primary clinician, the
+program's directors, then the program's active clinicians. With nobody there
+(a patient not admitted yet, a program without staff) the alert goes on the
+organization's safety queue, shown on every clinical dashboard of the
+organization, and to its organization-wide clinical staff, then its
+administrators: an alert never reaches nobody (`route` always returns people,
+tested).
+
+Two tiers. A *safety* alert (self-harm, the self-harm question left blank,
+high risk at intake, a check-in saying "I do not feel safe") is emailed to its
+recipients at once and escalates while unacknowledged: after the program's
+delay (shorter outside its hours) to the directors, then to the organization's
+on-call contact. A *clinical attention* flag (severe band, large rise) waits on
+dashboards and the chart. Messages go through the shared outbox
+(`openiop.messaging`) with one key per alert, level and person, so a sweep run
+twice or a worker restarted sends nothing twice; they carry no PHI.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from openiop.accounts.models import Membership, Role, User
+from openiop.audit.models import Action
+from openiop.audit.services import audit_record
+from openiop.care.models import Episode, EpisodeStatus
+from openiop.measures.models import (
+    SAFETY_KINDS,
+    AlertRecipient,
+    AlertStatus,
+    AlertTier,
+    RecipientReason,
+    SafetyAlert,
+)
+from openiop.measures.services.common import PATIENT_VIA_LINK
+
+CLINICAL_ROLES = (Role.PROGRAM_DIRECTOR, Role.CLINICIAN, Role.PRESCRIBER, Role.INTAKE_COORDINATOR)
+LAST_LEVEL = 2  # 0: first recipients, 1: the directors, 2: the on-call contact
+
+
+@dataclass
+class Routing:
+    episode: Episode | None
+    recipients: list[tuple[int, str]] = field(default_factory=list)
+    on_queue: bool = False
+
+
+def _unique(pairs) -> list[tuple[int, str]]:
+    seen, out = set(), []
+    for uid, reason in pairs:
+        if uid not in seen:
+            seen.add(uid)
+            out.append((uid, reason))
+    return out
+
+
+def _members(organization_id, program_id=None):
+    """Active memberships of active accounts: in the program (or organization-wide)."""
+    qs = Membership.objects.filter(
+        organization_id=organization_id, is_active=True, user__is_active=True
+    )
+    if program_id is not None:
+        qs = qs.filter(Q(program_id=program_id) | Q(program__isnull=True))
+    return qs
+
+
+def _recipients(episode, organization_id) -> list[tuple[int, str]]:
+    """The episode's team: the primary clinician and the program's directors; if
+    there are none, the program's clinicians."""
+    out: list[tuple[int, str]] = []
+    if episode is None:
+        return out
+    members = _members(organization_id, episode.program_id)
+    clinician = episode.primary_clinician
+    if (
+        clinician is not None
+        and clinician.is_active
+        and members.filter(user_id=clinician.pk).exists()  # still on the program's staff
+    ):
+        out.append((clinician.pk, RecipientReason.PRIMARY_CLINICIAN))
+    for uid in members.filter(role=Role.PROGRAM_DIRECTOR).values_list("user_id", flat=True):
+        out.append((uid, RecipientReason.PROGRAM_DIRECTOR))
+    if not out:
+        for uid in members.filter(role=Role.CLINICIAN).values_list("user_id", flat=True):
+            out.append((uid, RecipientReason.PROGRAM_CLINICIAN))
+    return _unique(out)
+
+
+def _queue(organization_id) -> list[tuple[int, str]]:
+    """The organization's safety queue: its organization-wide clinical staff, or,
+    with none, its administrators (every organization has one)."""
+    members = _members(organization_id).filter(program__isnull=True)
+    uids = list(members.filter(role__in=CLINICAL_ROLES).values_list("user_id", flat=True))
+    if not uids:
+        uids = list(members.filter(role=Role.ADMINISTRATOR).values_list("user_id", flat=True))
+    return _unique((uid, RecipientReason.ORGANIZATION_QUEUE) for uid in uids)
+
+
+def current_episodes(patient) -> list[Episode]:
+    return list(
+        Episode.objects.filter(patient=patient, status=EpisodeStatus.ACTIVE)
+        .select_related("primary_clinician", "program__site")
+        .order_by("-admitted_on", "-id")
+    )
+
+
+def route(patient) -> Routing:
+    """Who is told of an alert about this patient, now."""
+    episodes = current_episodes(patient)
+    out: list[tuple[int, str]] = []
+    for episode in episodes:
+        out += _recipients(episode, patient.organization_id)
+    routing = Routing(episode=episodes[0] if episodes else None, recipients=_unique(out))
+    if not routing.recipients:
+        routing.recipients = _queue(patient.organization_id)
+        routing.on_queue = True
+    return routing
+
+
+# raising ------------------------------------------------------------------------------
+
+
+def alert_raise(
+    *, actor, patient, kind: str, summary: str, response=None, assessment=None, checkin=None
+) -> SafetyAlert:
+    """Open one alert (inside the caller's transaction), route it, page its
+    recipients if it is a safety alert, and schedule its escalation."""
+    routing = route(patient)
+    now = timezone.now()
+    tier = AlertTier.SAFETY if kind in SAFETY_KINDS else AlertTier.ATTENTION
+    episode = routing.episode
+    alert = SafetyAlert.objects.create(
+        organization_id=patient.organization_id,
+        patient=patient,
+        episode=episode,
+        program_id=episode.program_id if episode else None,
+        response=response,
+        assessment=assessment,
+        checkin=checkin,
+        kind=kind,
+        tier=tier,
+        on_queue=routing.on_queue,
+        summary=summary[:200],
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        next_escalation_at=now + escalation_delay(episode, now) if tier == "safety" else None,
+    )
+    _add_recipients(alert, routing.recipients, level=0, now=now)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        event="safety_alert.raise",
+        obj=alert,
+        patient=patient,
+        detail={
+            "kind": kind,
+            "tier": tier,
+            "recipients": len(routing.recipients),
+            "queue": routing.on_queue,
+        },
+        actor_name=PATIENT_VIA_LINK if actor is None else None,
+    )
+    if alert.pages:
+        _page(alert, [uid for uid, _ in routing.recipients], level=0, now=now)
+    return alert
+
+
+def _add_recipients(alert, pairs, *, level: int, now) -> list[int]:
+    have = set(AlertRecipient.objects.filter(alert=alert).values_list("user_id", flat=True))
+    new = [(uid, reason) for uid, reason in pairs if uid not in have]
+    AlertRecipient.objects.bulk_create(
+        [
+            AlertRecipient(alert=alert, user_id=uid, reason=reason, level=level, added_at=now)
+            for uid, reason in new
+        ]
+    )
+    return [uid for uid, _ in new]
+
+
+# paging -------------------------------------------------------------------------------
+
+SUBJECT = "A safety alert needs you"
+
+
+def alert_link(alert) -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL + reverse("measures:alert", kwargs={"alert_uuid": alert.uuid})
+
+
+def _body(alert, level: int) -> str:
+    why = {
+        0: "You are on the care team of a patient who needs a response.",
+        1: "A safety alert has not been acknowledged in time and is escalated to you.",
+        2: "A safety alert is still not acknowledged: you are the on-call contact.",
+    }[level]
+    return (
+        f"{why}\n\nOpen it, sign in and acknowledge it with what was done:\n"
+        f"{alert_link(alert)}\n\n"
+        "This message holds no patient information. If you cannot act on it, tell "
+        "your program director.\n"
+    )
+
+
+def _page(alert, user_ids, *, level: int, now, extra_address: str = "") -> int:
+    """Email each person (and an on-call address): outbox rows, one key each."""
+    from openiop.messaging.services import outbox_put
+
+    made = 0
+    users = User.objects.filter(pk__in=list(user_ids), is_active=True).exclude(email="")
+    targets = [(f"user:{u.pk}", u, u.email) for u in users]
+    if extra_address:
+        targets.append(("on-call", None, extra_address))
+    for who, user, address in targets:
+        _msg, created = outbox_put(
+            key=f"alert:{alert.uuid}:{level}:{who}",
+            organization_id=alert.organization_id,
+            to_user=user,
+            to_address=address,
+            subject=SUBJECT,
+            body=_body(alert, level),
+            topic="safety_alert",
+            topic_id=str(alert.uuid),
+            not_before=now,
+        )
+        made += created
+    if made:
+        transaction.on_commit(_deliver_soon)
+    return made
+
+
+def _deliver_soon() -> None:
+    from openiop.measures.tasks import start_sweeps
+
+    start_sweeps()
+
+
+# escalation ---------------------------------------------------------------------------
+
+
+def program_open(program, now: dt.datetime) -> bool:
+    """Whether a track of the program is in session at `now` (site's time)."""
+    if program is None:
+        return False
+    try:
+        zone = zoneinfo.ZoneInfo(program.site.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    for track in program.tracks.all():
+        if (
+            track.is_active
+            and local.isoweekday() in track.weekdays
+            and track.start_time <= local.time() < track.end_time
+        ):
+            return True
+    return False
+
+
+def escalation_delay(episode, now: dt.datetime) -> dt.timedelta:
+    program = episode.program if episode is not None else None
+    if program is None:
+        return dt.timedelta(minutes=15)
+    if program_open(program, now):
+        return dt.timedelta(minutes=max(1, program.alert_minutes_open))
+    return dt.timedelta(minutes=max(1, program.alert_minutes_closed))
+
+
+def _escalation_targets(alert, level: int) -> tuple[list[tuple[int, str]], str]:
+    """Level 1: the directors (of the program, and organization-wide); level 2:
+    the organization's on-call contact (a person and/or an address)."""
+    if level == 1:
+        members = _members(alert.organization_id, alert.program_id).filter(
+            role=Role.PROGRAM_DIRECTOR
+        )
+        if alert.program_id is None:
+            members = members.filter(program__isnull=True)
+        uids = members.values_list("user_id", flat=True)
+        return _unique((uid, RecipientReason.ESCALATED) for uid in uids), ""
+    org = alert.organization
+    people = []
+    if org.on_call_user_id and org.on_call_user.is_active:
+        people.append((org.on_call_user_id, RecipientReason.ON_CALL))
+    return people, org.on_call_email
+
+
+@dataclass
+class Sweep:
+    escalated: int = 0
+    messages: int = 0
+
+
+def alerts_sweep(*, now: dt.datetime | None = None) -> Sweep:
+    """Escalate every open safety alert whose time has come, one level each.
+    Each step is a conditional update on (alert, level): two sweeps at once
+    escalate an alert once; the outbox keys make the messages once too."""
+    now = now or timezone.now()
+    out = Sweep()
+    due = (
+        SafetyAlert.objects.filter(
+            status=AlertStatus.OPEN, tier=AlertTier.SAFETY, next_escalation_at__lte=now
+        )
+        .select_related("organization__on_call_user", "episode__program__site", "patient")
+        .order_by("next_escalation_at", "id")
+    )
+    for alert in due:
+        level = alert.escalation_level + 1
+        with transaction.atomic():
+            later = now + escalation_delay(alert.episode, now) if level < LAST_LEVEL else None
+            moved = SafetyAlert.objects.filter(
+                pk=alert.pk, status=AlertStatus.OPEN, escalation_level=level - 1
+            ).update(escalation_level=level, next_escalation_at=later, updated_at=now)
+            if not moved:
+                continue  # acknowledged, or escalated by another sweep, meanwhile
+            people, address = _escalation_targets(alert, level)
+            _add_recipients(alert, people, level=level, now=now)
+            # everyone told so far hears it again with the escalation
+            told = AlertRecipient.objects.filter(alert=alert).values_list("user_id", flat=True)
+            out.messages += _page(alert, set(told), level=level, now=now, extra_address=address)
+            audit_record(
+                actor=None,
+                actor_name="safety alert escalation",
+                action=Action.EXECUTE,
+                event="safety_alert.escalate",
+                obj=alert,
+                patient=alert.patient,
+                detail={"level": level, "added": len(people), "on_call_address": bool(address)},
+            )
+            out.escalated += 1
+    return out
