@@ -108,3 +108,4 @@ class Episode(BaseModel):
 from openiop.care.plans.discharge_models import *  # noqa: E402,F401,F403
 from openiop.care.plans.models import *  # noqa: E402,F401,F403
 from openiop.care.plans.plan_models import *  # noqa: E402,F401,F403
+from openiop.care.plans.safety_models import *  # noqa: E402,F401,F403

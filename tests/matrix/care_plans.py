@@ -59,6 +59,17 @@ def record(c):
     r.plan.refresh_from_db()
     r.draft_problem = r.plan.versions.get(number=2).problems.get()
     r.diagnosis = r.plan.episode.diagnoses.get()
+    from openiop.care.plans.services.safety import safety_plan_save
+
+    r.safety = safety_plan_save(
+        actor=c.clinician_a,
+        episode=c.episode_a,
+        warning_signs="w",
+        coping="c",
+        help_contacts="Sam 555-0100",
+        professionals="988",
+        safe_environment="s",
+    )
     r.rpp = relapse_plan_save(
         actor=c.clinician_a,
         episode=c.episode_a,
@@ -175,6 +186,17 @@ MATRIX = {
     ),
     ("care/episodes/<uuid:episode_uuid>/relapse-prevention/", "relapse_plan"): page(
         lambda c: f"/care/episodes/{c.episode_a.uuid}/relapse-prevention/", READ
+    ),
+    ("care/episodes/<uuid:episode_uuid>/safety-plan/", "safety_plan"): page(
+        lambda c: f"/care/episodes/{record(c).safety.episode.uuid}/safety-plan/", READ
+    ),
+    ("care/episodes/<uuid:episode_uuid>/safety-plan/print/", "safety_plan_print"): page(
+        lambda c: f"/care/episodes/{record(c).safety.episode.uuid}/safety-plan/print/", READ
+    ),
+    ("care/episodes/<uuid:episode_uuid>/safety-plan/sign/", "safety_plan_sign"): page(
+        lambda c: f"/care/episodes/{record(c).safety.episode.uuid}/safety-plan/sign/",
+        each(CARE_READERS, 302) | {"clinician_b": 404},
+        method="post",
     ),
     ("care/episodes/<uuid:episode_uuid>/relapse-prevention/print/", "relapse_plan_print"): page(
         lambda c: f"/care/episodes/{record(c).rpp.episode.uuid}/relapse-prevention/print/", READ

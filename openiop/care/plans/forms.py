@@ -356,3 +356,29 @@ class DischargeSummaryForm(forms.Form):
                 for i in range(AFTERCARE_ROWS)
             ],
         }
+
+
+class SafetyPlanForm(forms.Form):
+    """The safety plan's sections, in the patient's words (one item a line)."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from openiop.care.plans.safety_models import SECTIONS
+
+        super().__init__(*args, **kwargs)
+        for name, label, required in SECTIONS:
+            self.fields[name] = forms.CharField(
+                label=label,
+                widget=AREA,
+                required=required,
+                help_text="One a line." if name != "reasons" else "",
+            )
+
+
+class SafetyPlanSignForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(choices=[("patient", "Patient"), ("clinician", "Clinician")])
+    typed_name = forms.CharField(
+        max_length=150, required=False, label="Patient's typed name (for the patient's signature)"
+    )

@@ -135,6 +135,13 @@ def chart_record(*, actor, patient) -> dict:
         .filter(episode_id__in=ids)
         .values_list("episode_id", flat=True)
     )
+    from openiop.care.plans.safety_models import SafetyPlan
+
+    safety = dict(
+        SafetyPlan.objects.visible_to(actor, "view")
+        .filter(episode_id__in=ids)
+        .values_list("episode_id", "revision")
+    )
     summaries = {
         s.episode_id: s
         for s in DischargeSummary.objects.visible_to(actor, "view").filter(episode_id__in=ids)
@@ -155,6 +162,7 @@ def chart_record(*, actor, patient) -> dict:
         cats = {d.category for d in e.active_diagnoses}
         e.co_occurring = {"substance_use", "mental_health"} <= cats
         e.has_relapse_plan = e.pk in relapse
+        e.safety_plan_version = safety.get(e.pk)
         e.summary = summaries.get(e.pk)
         if e.plan is open_plan and open_plan is not None:
             e.plan_content = content

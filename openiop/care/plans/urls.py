@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openiop.care.plans.views import assessment, discharge, library, plan, review
+from openiop.care.plans.views import assessment, discharge, library, plan, review, safety
 
 app_name = "plans"
 urlpatterns = [
@@ -41,6 +41,21 @@ urlpatterns = [
         "episodes/<uuid:episode_uuid>/relapse-prevention/",
         review.relapse_plan,
         name="relapse_plan",
+    ),
+    path(
+        "episodes/<uuid:episode_uuid>/safety-plan/",
+        safety.safety_plan,
+        name="safety_plan",
+    ),
+    path(
+        "episodes/<uuid:episode_uuid>/safety-plan/sign/",
+        safety.safety_plan_sign_view,
+        name="safety_plan_sign",
+    ),
+    path(
+        "episodes/<uuid:episode_uuid>/safety-plan/print/",
+        safety.safety_plan_print,
+        name="safety_plan_print",
     ),
     path(
         "episodes/<uuid:episode_uuid>/relapse-prevention/print/",

@@ -57,6 +57,8 @@ def alert_detail(request, alert_uuid):
                 apply_errors(form, exc)
             else:
                 messages.success(request, "Alert acknowledged; it has left the dashboards.")
+                if request.POST.get("then") == "safety_plan" and alert.episode_id:
+                    return redirect("plans:safety_plan", episode_uuid=alert.episode.uuid)
                 target = request.POST.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
                     target = "measures:alerts"
