@@ -33,7 +33,7 @@ def test_assessment_recommends_iop_from_default_rules_and_records_an_override(ca
     a = assess(cast.clinician_a, cast.episode_a)
     # D5 = 3 matches the 2.1 rule (D5 >= 2) before any higher rule holds
     assert a.recommended_level == "2.1"
-    assert "default rules, rule 4" in a.rules_source
+    assert "default rules, rule 6" in a.rules_source
     with pytest.raises(ApplicationError) as err:
         assessment_complete(actor=cast.clinician_a, assessment=a, chosen_level="2.5")
     assert "override_reason" in err.value.fields
@@ -372,7 +372,8 @@ def test_every_built_in_template_fits_the_default_iop_band():
         ({"1": 0, "2": 0, "3": 0, "4": 1, "5": 1, "6": 1}, "1"),
         ({"1": 0, "2": 0, "3": 1, "4": 2, "5": 2, "6": 1}, "2.1"),
         ({"1": 1, "2": 0, "3": 3, "4": 2, "5": 2, "6": 2}, "2.5"),
-        ({"1": 3, "2": 0, "3": 1, "4": 1, "5": 2, "6": 1}, "3"),
+        ({"1": 0, "2": 3, "3": 1, "4": 1, "5": 2, "6": 1}, "3"),
+        ({"1": 0, "2": 1, "3": 2, "4": 4, "5": 4, "6": 1}, "3"),
         ({"1": 4, "2": 1, "3": 1, "4": 1, "5": 1, "6": 1}, "4"),
     ],
 )
@@ -402,3 +403,27 @@ def test_the_admin_refuses_a_program_rule_table_it_cannot_use(cast):
     )
     assert not form.is_valid()
     assert "must name a level" in form.errors["loc_rules"][0]
+
+
+@pytest.mark.parametrize(
+    ("ratings", "level"),
+    [
+        # Dimension 3 rated 4 is imminent danger to self or others (The ASAM Criteria,
+        # 3rd ed., 2013, risk rating 4 of dimension 3): an emergency evaluation and
+        # acute care, not residential treatment
+        ({"1": 0, "2": 0, "3": 4, "4": 1, "5": 1, "6": 1}, "4"),
+        # Dimension 1 (intoxication/withdrawal) rated 3: significant withdrawal risk,
+        # medically monitored inpatient withdrawal management (ASAM 3.7-WM)
+        ({"1": 3, "2": 0, "3": 1, "4": 1, "5": 2, "6": 1}, "3.7-WM"),
+        # rated 2: moderate withdrawal risk, ambulatory withdrawal management with
+        # extended on-site monitoring (ASAM 2-WM), never plain outpatient care
+        ({"1": 2, "2": 0, "3": 0, "4": 1, "5": 1, "6": 1}, "2-WM"),
+        ({"1": 2, "2": 0, "3": 2, "4": 2, "5": 3, "6": 2}, "2-WM"),
+    ],
+)
+def test_withdrawal_risk_and_imminent_danger_follow_the_asam_criteria(ratings, level):
+    """The review against The ASAM Criteria (3rd ed., 2013) found dimension 3 at 4
+    sent to residential care and withdrawal risk 2 or more to plain level 1."""
+    from openiop.care.plans.asam import recommend
+
+    assert recommend(ratings).level == level

@@ -71,26 +71,41 @@ LEVELS: dict[str, str] = {
     "2.5": "Partial hospitalization (ASAM 2.5)",
     "3": "Residential (ASAM 3.x)",
     "4": "Medically managed inpatient (ASAM 4)",
+    # withdrawal management (ASAM 3rd edition): before or alongside treatment
+    "2-WM": "Ambulatory withdrawal management with extended on-site monitoring (ASAM 2-WM)",
+    "3.7-WM": "Medically monitored inpatient withdrawal management (ASAM 3.7-WM)",
 }
 
 # Sane defaults, written by this project as decision support (see module docstring).
 DEFAULT_RULES: list[dict] = [
     {
         "level": "4",
-        "reason": "Withdrawal or biomedical needs rated severe call for 24-hour medical care.",
-        "any": [{"dimension": "1", "min": 4}, {"dimension": "2", "min": 4}],
+        "reason": "Severe withdrawal or biomedical needs, or imminent danger to self or "
+        "others (emotional/behavioral rated 4), call for an emergency evaluation and "
+        "24-hour medically managed care.",
+        "any": [
+            {"dimension": "1", "min": 4},
+            {"dimension": "2", "min": 4},
+            {"dimension": "3", "min": 4},
+        ],
+    },
+    {
+        "level": "3.7-WM",
+        "reason": "Significant withdrawal risk calls for medically monitored inpatient "
+        "withdrawal management before treatment continues.",
+        "any": [{"dimension": "1", "min": 3}],
     },
     {
         "level": "3",
-        "reason": "Significant withdrawal or biomedical risk, severe emotional or behavioral "
-        "risk, or a severe living environment with high relapse potential calls for a "
-        "24-hour setting.",
-        "any": [
-            {"dimension": "1", "min": 3},
-            {"dimension": "2", "min": 3},
-            {"dimension": "3", "min": 4},
-            {"count": 2, "min": 4},
-        ],
+        "reason": "Significant biomedical risk, or two or more dimensions rated severe, "
+        "call for a 24-hour setting.",
+        "any": [{"dimension": "2", "min": 3}, {"count": 2, "min": 4}],
+    },
+    {
+        "level": "2-WM",
+        "reason": "Moderate withdrawal risk calls for withdrawal management with extended "
+        "on-site monitoring, before or alongside outpatient treatment.",
+        "any": [{"dimension": "1", "min": 2}],
     },
     {
         "level": "2.5",

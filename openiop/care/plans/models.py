@@ -62,10 +62,10 @@ class Assessment(BaseModel):
     status = models.CharField(
         max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT
     )
-    recommended_level = models.CharField(max_length=4, choices=LEVEL_CHOICES, blank=True)
+    recommended_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, blank=True)
     recommendation_reason = models.TextField(blank=True)
     rules_source = models.CharField(max_length=80, blank=True)
-    chosen_level = models.CharField(max_length=4, choices=LEVEL_CHOICES, blank=True)
+    chosen_level = models.CharField(max_length=8, choices=LEVEL_CHOICES, blank=True)
     override_reason = models.TextField(blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
