@@ -9,7 +9,8 @@ from openiop.organizations.services import zip_lookup
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "on_call_user", "on_call_email"]
+    fields = ["name", "slug", "requires_supervisor_signature", "on_call_user", "on_call_email"]
 
 
 class SiteForm(forms.ModelForm):

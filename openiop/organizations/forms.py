@@ -21,6 +21,18 @@ class ProgramForm(forms.Form):
     )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     is_active = forms.BooleanField(required=False, label="Taking admissions")
+    alert_minutes_open = forms.IntegerField(
+        min_value=1,
+        max_value=240,
+        initial=30,
+        label="Escalate an unacknowledged safety alert after (minutes, in session)",
+    )
+    alert_minutes_closed = forms.IntegerField(
+        min_value=1,
+        max_value=240,
+        initial=15,
+        label="... outside the program's hours (minutes)",
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)

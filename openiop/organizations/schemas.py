@@ -71,6 +71,8 @@ class ProgramPatch(Schema):
     plan_review_days: int | None = Field(None, ge=7, le=180)
     description: str | None = None
     is_active: bool | None = None
+    alert_minutes_open: int | None = Field(None, ge=1, le=240)
+    alert_minutes_closed: int | None = Field(None, ge=1, le=240)
 
 
 TrackKind = Literal["morning", "afternoon", "evening", "weekend"]

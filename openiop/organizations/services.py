@@ -72,6 +72,8 @@ PROGRAM_FIELDS = (
     "plan_review_days",
     "description",
     "is_active",
+    "alert_minutes_open",
+    "alert_minutes_closed",
 )
 
 

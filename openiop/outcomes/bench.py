@@ -117,7 +117,10 @@ def bench_outcomes(*, repeats: int = DEFAULT_REPEATS, requests: int = 200, log=N
     level = request_log.level
     request_log.setLevel(logging.ERROR)
     try:
-        with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        with override_settings(
+            ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+            REQUIRE_2FA=False,  # benchmark accounts have no second factor
+        ):
             outcomes = _time_outcomes(admin, repeats)
             trends = _time_trends(org, requests, log)
     finally:

@@ -276,7 +276,9 @@ def escalation_delay(episode, now: dt.datetime) -> dt.timedelta:
 
 def _escalation_targets(alert, level: int) -> tuple[list[tuple[int, str]], str]:
     """Level 1: the directors (of the program, and organization-wide); level 2:
-    the organization's on-call contact (a person and/or an address)."""
+    the organization's on-call contact (a person and/or an address). For a
+    patient in no program only organization-wide roles can see the alert, so
+    only they are escalated to."""
     if level == 1:
         members = _members(alert.organization_id, alert.program_id).filter(
             role=Role.PROGRAM_DIRECTOR

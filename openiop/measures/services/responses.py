@@ -242,6 +242,7 @@ def alert_acknowledge(*, actor, alert: SafetyAlert, note: str) -> SafetyAlert:
             acknowledged_by=actor,
             acknowledged_at=now,
             acknowledgement_note=note[:2000],
+            next_escalation_at=None,
             updated_at=now,
         )
         if not updated:

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "target",
-            choices=["pages", "outcomes", "fhir", "plans", "directory"],
+            choices=["pages", "outcomes", "fhir", "plans", "directory", "alerts"],
             help="what to benchmark",
         )
         parser.add_argument(
@@ -35,6 +35,14 @@ class Command(BaseCommand):
                 "The number of requests must be between 1 and 100,000.", returncode=2
             )
         require_migrated()
+        if target == "alerts":
+            from openiop.measures.bench import bench_alerts
+
+            result = bench_alerts(
+                requests=min(requests, 500), log=lambda msg: self.stderr.write(msg)
+            )
+            self.stdout.write(json.dumps(result, indent=2))
+            return
         if target == "directory":
             from openiop.directory.bench import run_command
 
