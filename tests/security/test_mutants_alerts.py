@@ -1,17 +1,52 @@
-"""Safety alert routing (`measures.services.alerts._recipients`): an alert
-goes to the patient's primary clinician if their account is active, and to
-the active directors of the patient's program (or of the whole organization);
-only when there is nobody of these, to the program's clinicians. Nobody of
-another program or organization, no inactive account or membership, nobody
-twice.
+"""Safety alert routing and escalation (`measures.services.alerts`).
+
+Routing: an alert goes to the patient's primary clinician if their account is
+active, and to the active directors of the patient's program (or of the whole
+organization); only when there is nobody of these, to the program's
+clinicians; with no team at all, to the organization's safety queue (its
+organization-wide clinical staff, else its administrators). Nobody of another
+program or organization, no inactive account or membership, nobody twice.
+
+Escalation: an open safety alert not acknowledged in time goes one level up
+per sweep, once per level even when two sweeps run: level 1 adds the
+program's and the organization-wide directors, level 2 the organization's
+on-call person and address. The delay is the program's open or closed
+minutes (at least one), open only within an active track's weekday and hours
+in the site's time zone.
 
 Written against the mutants of `.ci/mutation` (group `alerts`)."""
 
+import datetime as dt
+import zoneinfo
+
 import pytest
+from django.utils import timezone
 
 from openiop.accounts.models import Membership
-from openiop.measures.services.alerts import _recipients
-from tests.factories import OrganizationFactory, ProgramFactory, staff
+from openiop.audit.models import AuditEvent
+from openiop.measures.models import AlertKind, AlertRecipient, AlertStatus, SafetyAlert
+from openiop.measures.services import alerts
+from openiop.measures.services.alerts import (
+    _add_recipients,
+    _escalation_targets,
+    _queue,
+    _recipients,
+    alert_raise,
+    alerts_sweep,
+    escalation_delay,
+    program_open,
+    route,
+)
+from openiop.messaging.models import OutboxMessage
+from tests.factories import (
+    EpisodeFactory,
+    OrganizationFactory,
+    PatientFactory,
+    ProgramFactory,
+    TrackFactory,
+    UserFactory,
+    staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +119,364 @@ def test_nobody_is_told_twice(cast):
 
 def test_a_response_without_an_episode_is_routed_to_nobody(cast):
     assert _recipients(None, cast.org.pk) == []
+
+
+# the organization's safety queue and routing over every current episode ---------------
+
+UTC = dt.UTC
+LA = zoneinfo.ZoneInfo("America/Los_Angeles")  # the cast's site
+MONDAY = dt.date(2026, 11, 30)  # track A meets Monday, Wednesday, Thursday 18:00-21:00
+SUNDAY = dt.datetime(2026, 11, 29, 20, tzinfo=UTC)  # noon in Los Angeles: program A closed
+
+
+def local(day, hour, minute=0, second=0) -> dt.datetime:
+    """A time at the site, given in UTC (18:00 on Monday there is Tuesday in UTC)."""
+    return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=LA).astimezone(UTC)
+
+
+def spaced(role, **kwargs):
+    """staff() whose membership id is not its user id: a list of membership ids
+    cannot pass for a list of people."""
+    UserFactory()
+    user = staff(role, **kwargs)
+    assert Membership.objects.get(user=user).pk != user.pk
+    return user
+
+
+def test_the_queue_is_the_organization_wide_clinical_staff_each_once(cast):
+    director = spaced("program_director", organization=cast.org)
+    clinician = spaced("clinician", organization=cast.org)
+    Membership.objects.create(user=clinician, role="intake_coordinator", organization=cast.org)
+    prescriber = spaced("prescriber", organization=cast.org)
+    gone = spaced("clinician", organization=cast.org)
+    gone.is_active = False
+    gone.save()
+    left = spaced("clinician", organization=cast.org)
+    Membership.objects.filter(user=left).update(is_active=False)
+    spaced("clinician", organization=OrganizationFactory())
+    # the programs' staff, the auditor and the administrator are not on it
+    got = _queue(cast.org.pk)
+    assert len(got) == 4
+    assert sorted(got) == sorted(
+        (u.pk, "organization_queue") for u in (cast.intake, director, clinician, prescriber)
+    )
+
+
+def test_without_organization_wide_clinical_staff_the_administrators_are_the_queue(cast):
+    Membership.objects.filter(user=cast.intake).update(is_active=False)
+    second = spaced("administrator", organization=cast.org)
+    assert sorted(_queue(cast.org.pk)) == sorted(
+        [(cast.admin.pk, "organization_queue"), (second.pk, "organization_queue")]
+    )
+
+
+def test_an_alert_goes_to_the_teams_of_every_current_episode_the_newest_first(cast):
+    org_director = staff("program_director", organization=cast.org)
+    newer = EpisodeFactory(
+        patient=cast.patient_a,
+        program=cast.program_b,
+        primary_clinician=cast.clinician_b,
+        admitted_on=cast.episode_a.admitted_on + dt.timedelta(days=3),
+    )
+    routing = route(cast.patient_a)
+    assert routing.episode == newer and not routing.on_queue
+    assert routing.recipients == [
+        (cast.clinician_b.pk, "primary_clinician"),
+        (org_director.pk, "program_director"),  # the director of both, once
+        (cast.clinician_a.pk, "primary_clinician"),
+        (cast.director_a.pk, "program_director"),
+    ]
+
+
+# the program's hours and the escalation delay -----------------------------------------
+
+
+def test_a_program_is_open_only_within_an_active_tracks_weekday_and_hours_end_exclusive(cast):
+    program = cast.program_a
+    assert program_open(program, local(MONDAY, 18))
+    assert program_open(program, local(MONDAY, 20, 59, 59))
+    assert program_open(program, local(MONDAY + dt.timedelta(days=2), 19))  # Wednesday
+    assert not program_open(program, local(MONDAY, 17, 59, 59))
+    assert not program_open(program, local(MONDAY, 21))
+    assert not program_open(program, local(MONDAY + dt.timedelta(days=1), 19))  # Tuesday
+    cast.track_a.is_active = False
+    cast.track_a.save()
+    assert not program_open(program, local(MONDAY, 19))
+
+
+def test_any_active_track_of_the_program_opens_it(cast):
+    TrackFactory(
+        program=cast.program_a,
+        name="Morning A",
+        kind="morning",
+        weekdays=[2],
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+    )
+    assert program_open(cast.program_a, local(MONDAY, 19))  # the evening track, listed second
+    assert program_open(cast.program_a, local(MONDAY + dt.timedelta(days=1), 9))
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", ""])
+def test_a_site_time_zone_that_is_not_one_is_read_as_utc(cast, settings, zone):
+    """Not the server's time zone either (the server's is set to Tokyo here)."""
+    settings.TIME_ZONE = "Asia/Tokyo"
+    site = cast.program_a.site
+    site.time_zone = zone
+    site.save()
+    assert program_open(cast.program_a, dt.datetime.combine(MONDAY, dt.time(18, 30), tzinfo=UTC))
+    assert not program_open(cast.program_a, local(MONDAY, 18, 30))
+
+
+def test_no_program_is_never_open():
+    assert not program_open(None, local(MONDAY, 19))
+
+
+def test_the_escalation_delay_is_the_programs_open_or_closed_minutes(cast):
+    program = cast.program_a
+    program.alert_minutes_open, program.alert_minutes_closed = 45, 25
+    program.save()
+    assert escalation_delay(cast.episode_a, local(MONDAY, 19)) == dt.timedelta(minutes=45)
+    assert escalation_delay(cast.episode_a, local(MONDAY, 22)) == dt.timedelta(minutes=25)
+
+
+def test_without_an_episode_the_escalation_delay_is_fifteen_minutes():
+    assert escalation_delay(None, local(MONDAY, 19)) == dt.timedelta(minutes=15)
+
+
+def test_the_escalation_delay_has_a_floor_of_one_minute(cast):
+    program = cast.program_a
+    program.alert_minutes_open = program.alert_minutes_closed = 0
+    program.save()
+    assert escalation_delay(cast.episode_a, local(MONDAY, 19)) == dt.timedelta(minutes=1)
+    assert escalation_delay(cast.episode_a, local(MONDAY, 22)) == dt.timedelta(minutes=1)
+
+
+# recipients and escalation targets ----------------------------------------------------
+
+
+def raised(cast, *, due=SUNDAY, patient=None) -> SafetyAlert:
+    """A safety alert (routed and paged as usual), due to escalate at `due`."""
+    alert = alert_raise(
+        actor=cast.clinician_a,
+        patient=patient or cast.patient_a,
+        kind=AlertKind.SELF_HARM_ITEM,
+        summary="Synthetic alert.",
+    )
+    SafetyAlert.objects.filter(pk=alert.pk).update(next_escalation_at=due)
+    return SafetyAlert.objects.get(pk=alert.pk)
+
+
+def acknowledge(alert, by) -> None:
+    SafetyAlert.objects.filter(pk=alert.pk).update(
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_by=by,
+        acknowledged_at=SUNDAY,
+        acknowledgement_note="Called, safe (synthetic).",
+    )
+
+
+def with_email(*users):
+    for user in users:
+        user.email = f"{user.username}@example.test"
+        user.save()
+
+
+def test_recipients_are_added_once_with_their_level_and_time(cast):
+    alert = raised(cast)  # the primary clinician and the director, level 0
+    before = AlertRecipient.objects.get(alert=alert, user=cast.director_a)
+    newcomer = staff("program_director", program=cast.program_a)
+    added = _add_recipients(
+        alert,
+        [(cast.director_a.pk, "escalated"), (newcomer.pk, "escalated")],
+        level=1,
+        now=SUNDAY,
+    )
+    assert added == [newcomer.pk]
+    after = AlertRecipient.objects.get(alert=alert, user=cast.director_a)
+    assert (after.reason, after.level, after.added_at) == ("program_director", 0, before.added_at)
+    new = AlertRecipient.objects.get(alert=alert, user=newcomer)
+    assert (new.reason, new.level, new.added_at) == ("escalated", 1, SUNDAY)
+    assert _add_recipients(alert, [(newcomer.pk, "on_call")], level=2, now=SUNDAY) == []
+    assert AlertRecipient.objects.filter(alert=alert).count() == 3
+
+
+def test_level_one_adds_the_programs_and_organization_wide_directors_and_no_one_else(cast):
+    cast.org.on_call_user = cast.clinician_b
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+    org_director = spaced("program_director", organization=cast.org)
+    program_director = spaced("program_director", program=cast.program_a)
+    spaced("program_director", program=cast.program_b)
+    spaced("program_director", organization=OrganizationFactory())
+    gone = spaced("program_director", program=cast.program_a)
+    gone.is_active = False
+    gone.save()
+    people, address = _escalation_targets(raised(cast), 1)
+    assert address == ""
+    assert len(people) == 3
+    assert sorted(people) == sorted(
+        (u.pk, "escalated") for u in (cast.director_a, org_director, program_director)
+    )
+
+
+def test_level_one_of_an_alert_without_a_program_adds_the_organization_wide_directors(cast):
+    org_director = spaced("program_director", organization=cast.org)
+    alert = raised(cast, patient=PatientFactory(organization=cast.org))
+    assert alert.program_id is None
+    assert _escalation_targets(alert, 1) == ([(org_director.pk, "escalated")], "")
+
+
+def test_level_two_adds_the_organizations_on_call_person_and_address_and_no_one_else(cast):
+    on_call = spaced("clinician", organization=cast.org)
+    staff("program_director", organization=cast.org)
+    cast.org.on_call_user = on_call
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+    alert = raised(cast)
+    assert _escalation_targets(alert, 2) == ([(on_call.pk, "on_call")], "on-call@example.test")
+    on_call.is_active = False
+    on_call.save()
+    alert = SafetyAlert.objects.get(pk=alert.pk)
+    assert _escalation_targets(alert, 2) == ([], "on-call@example.test")
+    cast.org.on_call_user, cast.org.on_call_email = None, ""
+    cast.org.save()
+    alert = SafetyAlert.objects.get(pk=alert.pk)
+    assert _escalation_targets(alert, 2) == ([], "")
+
+
+# the sweep ----------------------------------------------------------------------------
+
+
+def paged(alert, level) -> list[tuple[str, dt.datetime]]:
+    keys = OutboxMessage.objects.filter(key__startswith=f"alert:{alert.uuid}:{level}:")
+    return sorted(keys.values_list("to_address", "not_before"))
+
+
+def test_each_level_adds_its_people_pages_everyone_told_audits_and_schedules_the_next(cast):
+    """The audit event of an escalation records the level, the number added and
+    whether an on-call address was used."""
+    with_email(cast.clinician_a)
+    Membership.objects.filter(user=cast.director_a).delete()
+    cast.program_a.alert_minutes_closed = 40
+    cast.program_a.save()
+    alert = raised(cast)  # the primary clinician only, due while the program is closed
+    director = staff("program_director", program=cast.program_a)  # joined since
+    org_director = staff("program_director", organization=cast.org)
+    on_call = staff("clinician", organization=cast.org)
+    with_email(director, org_director, on_call)
+    cast.org.on_call_user = on_call
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+
+    swept = alerts_sweep(now=SUNDAY)
+    assert (swept.escalated, swept.messages) == (1, 3)
+    alert.refresh_from_db()
+    assert alert.escalation_level == 1
+    assert alert.next_escalation_at == SUNDAY + dt.timedelta(minutes=40)
+    assert alert.updated_at == SUNDAY
+    rows = {r.user_id: (r.reason, r.level, r.added_at) for r in alert.routing.all()}
+    assert len(rows) == 3
+    assert rows[director.pk] == rows[org_director.pk] == ("escalated", 1, SUNDAY)
+    assert paged(alert, 1) == sorted(
+        (u.email, SUNDAY) for u in (cast.clinician_a, director, org_director)
+    )
+    event = AuditEvent.objects.get(event="safety_alert.escalate")
+    assert (event.actor_id, event.actor_name, event.action) == (
+        None,
+        "safety alert escalation",
+        "execute",
+    )
+    assert (event.object_type, event.object_id) == ("safetyalert", str(alert.uuid))
+    assert event.patient_id == cast.patient_a.pk
+    assert event.detail == {"level": 1, "added": 2, "on_call_address": False}
+
+    last = SUNDAY + dt.timedelta(minutes=40)
+    swept = alerts_sweep(now=last)
+    assert (swept.escalated, swept.messages) == (1, 5)
+    alert.refresh_from_db()
+    assert alert.escalation_level == 2 and alert.next_escalation_at is None
+    told = alert.routing.get(user=on_call)
+    assert (told.reason, told.level, told.added_at) == ("on_call", 2, last)
+    assert paged(alert, 2) == sorted(
+        [(u.email, last) for u in (cast.clinician_a, director, org_director, on_call)]
+        + [("on-call@example.test", last)]
+    )
+    event = AuditEvent.objects.filter(event="safety_alert.escalate").latest("id")
+    assert event.detail == {"level": 2, "added": 1, "on_call_address": True}
+    assert alerts_sweep(now=last + dt.timedelta(days=1)).escalated == 0
+
+
+def test_the_sweep_escalates_each_due_open_safety_alert_most_overdue_first_and_counts(cast):
+    """Due means at or before now; an acknowledged alert, one not due yet and a
+    clinical attention flag (even one given an escalation time) stay put."""
+    with_email(cast.clinician_a, cast.director_a, cast.clinician_b)
+    due_now = raised(cast, due=SUNDAY)
+    most_overdue = raised(cast, patient=cast.patient_b, due=SUNDAY - dt.timedelta(hours=1))
+    not_yet = raised(cast, due=SUNDAY + dt.timedelta(seconds=1))
+    acknowledged = raised(cast, due=SUNDAY - dt.timedelta(hours=2))
+    acknowledge(acknowledged, cast.clinician_a)
+    attention = raised(cast, due=SUNDAY - dt.timedelta(hours=2))
+    SafetyAlert.objects.filter(pk=attention.pk).update(tier="attention")
+
+    swept = alerts_sweep(now=SUNDAY)
+    # patient A's team (2) and patient B's clinician (1), paged again at level 1
+    assert (swept.escalated, swept.messages) == (2, 3)
+    assert dict(SafetyAlert.objects.values_list("pk", "escalation_level")) == {
+        due_now.pk: 1,
+        most_overdue.pk: 1,
+        not_yet.pk: 0,
+        acknowledged.pk: 0,
+        attention.pk: 0,
+    }
+    order = AuditEvent.objects.filter(event="safety_alert.escalate").order_by("id")
+    assert list(order.values_list("object_id", flat=True)) == [
+        str(most_overdue.uuid),
+        str(due_now.uuid),
+    ]
+
+
+def test_the_sweep_runs_at_the_current_time_by_default(cast):
+    overdue = raised(cast, due=timezone.now() - dt.timedelta(minutes=1))
+    later = raised(cast, due=timezone.now() + dt.timedelta(hours=1))
+    assert alerts_sweep().escalated == 1
+    assert SafetyAlert.objects.get(pk=overdue.pk).escalation_level == 1
+    assert SafetyAlert.objects.get(pk=later.pk).escalation_level == 0
+
+
+def during_the_sweep(monkeypatch, action):
+    """Run `action` once, in the sweep, after it read the due alerts and before
+    it escalates the first (as another process would, meanwhile)."""
+    real, done = alerts.escalation_delay, []
+
+    def delay(episode, now):
+        if not done:
+            done.append(None)  # once: the action may sweep too
+            done[0] = action()
+        return real(episode, now)
+
+    monkeypatch.setattr(alerts, "escalation_delay", delay)
+    return done
+
+
+def test_an_escalation_happens_once_per_level_even_when_two_sweeps_run(cast, monkeypatch):
+    with_email(cast.clinician_a, cast.director_a)
+    alert = raised(cast)
+    other = during_the_sweep(monkeypatch, lambda: alerts_sweep(now=SUNDAY))
+    swept = alerts_sweep(now=SUNDAY)
+    assert (other[0].escalated, other[0].messages) == (1, 2)
+    assert (swept.escalated, swept.messages) == (0, 0)
+    alert.refresh_from_db()
+    assert alert.escalation_level == 1
+    assert AuditEvent.objects.filter(event="safety_alert.escalate").count() == 1
+
+
+def test_an_alert_acknowledged_while_the_sweep_runs_is_not_escalated(cast, monkeypatch):
+    first = raised(cast, due=SUNDAY - dt.timedelta(minutes=5))
+    second = raised(cast, due=SUNDAY)
+    during_the_sweep(monkeypatch, lambda: acknowledge(first, cast.clinician_a))
+    assert alerts_sweep(now=SUNDAY).escalated == 1  # the next one still is
+    assert SafetyAlert.objects.get(pk=first.pk).escalation_level == 0
+    assert SafetyAlert.objects.get(pk=second.pk).escalation_level == 1
+    events = AuditEvent.objects.filter(event="safety_alert.escalate")
+    assert list(events.values_list("object_id", flat=True)) == [str(second.uuid)]
