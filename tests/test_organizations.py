@@ -193,11 +193,14 @@ def test_the_program_settings_form_saves_a_new_band(cast):
             "max_weekly_hours": "18",
             "plan_review_days": "30",
             "is_active": "on",
+            "alert_minutes_open": "20",
+            "alert_minutes_closed": "10",
         },
     )
     assert response.status_code == 302
     cast.program_a.refresh_from_db()
     assert cast.program_a.band_label == "10-18 h/week"
+    assert (cast.program_a.alert_minutes_open, cast.program_a.alert_minutes_closed) == (20, 10)
 
 
 def test_the_admin_site_form_fills_the_place_from_the_zip(cast):

@@ -275,3 +275,16 @@ def test_the_patient_is_told_what_actually_happened(cast, client):
     assert b"left the question about thoughts of death" in page.content
     assert b"2 members of your care team have been paged" in page.content
     assert SafetyAlert.objects.get().kind == AlertKind.SELF_HARM_UNANSWERED
+
+
+def test_a_message_left_sending_by_a_stopped_worker_is_sent_again_later(cast):
+    """At least once, never lost: a worker that died after claiming a message."""
+    with_email(cast.clinician_a)
+    item9(cast)
+    message = OutboxMessage.objects.get(to_user=cast.clinician_a)
+    OutboxMessage.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING)
+    assert outbox_deliver().sent == 0  # claimed a moment ago: another worker is on it
+    later = timezone.now() + dt.timedelta(minutes=11)
+    assert outbox_deliver(now=later).sent == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT

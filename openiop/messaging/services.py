@@ -1,7 +1,7 @@
 """Putting messages in the outbox and delivering them.
 
-`outbox_put` is called inside the transaction of the change that calls for the
-message; `outbox_deliver` (the worker, `openiop messages send`) sends what is
+`outbox_put_many` is called inside the transaction of the change that calls for
+the message; `outbox_deliver` (the worker, `openiop messages send`) sends what is
 due: each row is claimed with one conditional update, sent through Django's
 email framework (SMTP from the environment; a file or the console in
 development, memory in tests), and marked sent, or retried later with a longer
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,41 +22,39 @@ from openiop.messaging.models import Channel, MessageStatus, OutboxMessage
 
 MAX_ATTEMPTS = 6
 RETRY_MINUTES = (1, 2, 5, 10, 30)
+# a message claimed this long ago and never marked sent or failed belongs to a
+# worker that died mid-send: it is queued again (sent at least once, never lost)
+STALE_SENDING = dt.timedelta(minutes=10)
 
 
-def outbox_put(
-    *,
-    key: str,
-    organization_id: int,
-    to_address: str,
-    subject: str,
-    body: str,
-    topic: str,
-    topic_id: str,
-    to_user=None,
-    not_before: dt.datetime | None = None,
-) -> tuple[OutboxMessage, bool]:
-    """The message with this key: made now, or the one already there (False)."""
-    existing = OutboxMessage.objects.filter(key=key).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                key=key[:120],
-                organization_id=organization_id,
-                channel=Channel.EMAIL,
-                to_user=to_user,
-                to_address=to_address[:254],
-                subject=subject[:150],
-                body=body,
-                topic=topic[:30],
-                topic_id=str(topic_id)[:64],
-                not_before=not_before or timezone.now(),
-            )
-    except IntegrityError:  # the same message, put by someone else a moment ago
-        return OutboxMessage.objects.get(key=key), False
-    return message, True
+def outbox_put_many(messages: list[dict]) -> int:
+    """Put messages in the outbox (dicts: key, organization_id, to_address,
+    subject, body, topic, topic_id, and optionally to_user and not_before),
+    inside the caller's transaction. A key already in the outbox is left as it
+    is: asking twice for the same message sends it once. Returns how many were new."""
+    if not messages:
+        return 0
+    keys = [m["key"][:120] for m in messages]
+    have = set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
+    now = timezone.now()
+    rows = [
+        OutboxMessage(
+            key=m["key"][:120],
+            organization_id=m["organization_id"],
+            channel=Channel.EMAIL,
+            to_user=m.get("to_user"),
+            to_address=m["to_address"][:254],
+            subject=m["subject"][:150],
+            body=m["body"],
+            topic=m["topic"][:30],
+            topic_id=str(m["topic_id"])[:64],
+            not_before=m.get("not_before") or now,
+        )
+        for m in messages
+        if m["key"][:120] not in have
+    ]
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 @dataclass
@@ -71,6 +68,9 @@ def outbox_deliver(*, now: dt.datetime | None = None, limit: int = 500) -> Deliv
     """Send what is due (oldest first)."""
     now = now or timezone.now()
     out = Delivery()
+    OutboxMessage.objects.filter(
+        status=MessageStatus.SENDING, updated_at__lt=now - STALE_SENDING
+    ).update(status=MessageStatus.QUEUED, last_error="the worker stopped while sending")
     due = list(
         OutboxMessage.objects.filter(status=MessageStatus.QUEUED, not_before__lte=now)
         .order_by("not_before", "id")

@@ -480,3 +480,69 @@ def test_an_alert_acknowledged_while_the_sweep_runs_is_not_escalated(cast, monke
     assert SafetyAlert.objects.get(pk=second.pk).escalation_level == 1
     events = AuditEvent.objects.filter(event="safety_alert.escalate")
     assert list(events.values_list("object_id", flat=True)) == [str(second.uuid)]
+
+
+# the sweep in chunks -------------------------------------------------------------------
+
+
+def test_a_page_waits_for_the_time_it_was_made_for(cast):
+    """`_page` queues each message at `now` as given (a sweep's time), not later."""
+    with_email(cast.clinician_a)
+    alert = raised(cast)
+    OutboxMessage.objects.all().delete()
+    assert alerts._page(alert, [cast.clinician_a.pk], level=1, now=SUNDAY) == 1
+    assert list(OutboxMessage.objects.values_list("key", "not_before")) == [
+        (f"alert:{alert.uuid}:1:user:{cast.clinician_a.pk}", SUNDAY)
+    ]
+
+
+def test_the_on_call_address_has_its_own_key_and_an_inactive_account_no_page(cast):
+    with_email(cast.clinician_a, cast.director_a)
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+    alert = raised(cast)
+    Membership.objects.filter(user=cast.director_a).update(is_active=False)
+    type(cast.director_a).objects.filter(pk=cast.director_a.pk).update(is_active=False)
+    SafetyAlert.objects.filter(pk=alert.pk).update(escalation_level=1)
+    alerts_sweep(now=SUNDAY)
+    keys = set(OutboxMessage.objects.filter(key__contains=":2:").values_list("key", flat=True))
+    assert keys == {
+        f"alert:{alert.uuid}:2:user:{cast.clinician_a.pk}",
+        f"alert:{alert.uuid}:2:on-call",
+    }
+
+
+def test_every_chunk_of_a_long_sweep_is_escalated_and_counted(cast, monkeypatch):
+    """With chunks of one alert, each chunk's people, messages and count add up."""
+    monkeypatch.setattr(alerts, "CHUNK", 1)
+    with_email(cast.clinician_a, cast.director_a, cast.clinician_b)
+    first = raised(cast, due=SUNDAY - dt.timedelta(minutes=2))
+    second = raised(cast, patient=cast.patient_b, due=SUNDAY - dt.timedelta(minutes=1))
+    a_director = staff("program_director", program=cast.program_a)
+    b_director = staff("program_director", program=cast.program_b)
+    with_email(a_director, b_director)
+    swept = alerts_sweep(now=SUNDAY)
+    # A: clinician, director, new director; B: clinician, new director
+    assert (swept.escalated, swept.messages) == (2, 5)
+    assert {r.user_id for r in first.routing.filter(level=1)} == {a_director.pk}
+    assert {r.user_id for r in second.routing.filter(level=1)} == {b_director.pk}
+
+
+def test_a_long_sweep_reaches_past_its_first_chunks(cast, monkeypatch):
+    monkeypatch.setattr(alerts, "CHUNK", 2)
+    made = [raised(cast, due=SUNDAY - dt.timedelta(minutes=m)) for m in range(5, 0, -1)]
+    assert alerts_sweep(now=SUNDAY).escalated == 5
+    assert set(SafetyAlert.objects.values_list("escalation_level", flat=True)) == {1}
+    assert len(made) == 5
+
+
+def test_alerts_of_two_programs_in_one_sweep_get_each_programs_directors(cast):
+    """The people of a level are worked out once per organization, program and
+    level, and never lent to another program's alert."""
+    first = raised(cast)
+    second = raised(cast, patient=cast.patient_b)
+    a_director = staff("program_director", program=cast.program_a)
+    b_director = staff("program_director", program=cast.program_b)
+    alerts_sweep(now=SUNDAY)
+    assert set(first.routing.filter(level=1).values_list("user_id", flat=True)) == {a_director.pk}
+    assert set(second.routing.filter(level=1).values_list("user_id", flat=True)) == {b_director.pk}

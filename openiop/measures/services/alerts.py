@@ -211,27 +211,40 @@ def _body(alert, level: int) -> str:
 
 
 def _page(alert, user_ids, *, level: int, now, extra_address: str = "") -> int:
-    """Email each person (and an on-call address): outbox rows, one key each."""
-    from openiop.messaging.services import outbox_put
+    """Email each person (and an on-call address): outbox rows, one key each
+    (a key already there is not sent again). Returns how many were new."""
+    return _page_many([(alert, level, extra_address)], {alert.pk: set(user_ids)}, now)
 
-    made = 0
-    users = User.objects.filter(pk__in=list(user_ids), is_active=True).exclude(email="")
-    targets = [(f"user:{u.pk}", u, u.email) for u in users]
-    if extra_address:
-        targets.append(("on-call", None, extra_address))
-    for who, user, address in targets:
-        _msg, created = outbox_put(
-            key=f"alert:{alert.uuid}:{level}:{who}",
-            organization_id=alert.organization_id,
-            to_user=user,
-            to_address=address,
-            subject=SUBJECT,
-            body=_body(alert, level),
-            topic="safety_alert",
-            topic_id=str(alert.uuid),
-            not_before=now,
-        )
-        made += created
+
+def _page_many(pages, told: dict, now) -> int:
+    """The messages of several (alert, level, on-call address) at once; `told`
+    maps each alert to the people to email."""
+    from openiop.messaging.services import outbox_put_many
+
+    wanted = set().union(*told.values())
+    users = {
+        u.pk: u for u in User.objects.filter(pk__in=list(wanted), is_active=True).exclude(email="")
+    }
+    messages = []
+    for alert, level, address in pages:
+        targets = [(f"user:{u.pk}", u, u.email) for uid in told[alert.pk] if (u := users.get(uid))]
+        if address:
+            targets.append(("on-call", None, address))
+        messages += [
+            {
+                "key": f"alert:{alert.uuid}:{level}:{who}",
+                "organization_id": alert.organization_id,
+                "to_user": user,
+                "to_address": to,
+                "subject": SUBJECT,
+                "body": _body(alert, level),
+                "topic": "safety_alert",
+                "topic_id": str(alert.uuid),
+                "not_before": now,
+            }
+            for who, user, to in targets
+        ]
+    made = outbox_put_many(messages)
     if made:
         transaction.on_commit(_deliver_soon)
     return made
@@ -300,41 +313,80 @@ class Sweep:
     messages: int = 0
 
 
+CHUNK = 100  # alerts escalated in one transaction
+
+
 def alerts_sweep(*, now: dt.datetime | None = None) -> Sweep:
     """Escalate every open safety alert whose time has come, one level each.
     Each step is a conditional update on (alert, level): two sweeps at once
-    escalate an alert once; the outbox keys make the messages once too."""
+    escalate an alert once; the outbox keys make the messages once too. The
+    delay and the people of a level are worked out once per program."""
     now = now or timezone.now()
     out = Sweep()
-    due = (
+    due = list(
         SafetyAlert.objects.filter(
             status=AlertStatus.OPEN, tier=AlertTier.SAFETY, next_escalation_at__lte=now
         )
         .select_related("organization__on_call_user", "episode__program__site", "patient")
         .order_by("next_escalation_at", "id")
     )
-    for alert in due:
-        level = alert.escalation_level + 1
+    delays: dict = {}
+    targets: dict = {}
+    for start in range(0, len(due), CHUNK):
         with transaction.atomic():
-            later = now + escalation_delay(alert.episode, now) if level < LAST_LEVEL else None
-            moved = SafetyAlert.objects.filter(
-                pk=alert.pk, status=AlertStatus.OPEN, escalation_level=level - 1
-            ).update(escalation_level=level, next_escalation_at=later, updated_at=now)
-            if not moved:
-                continue  # acknowledged, or escalated by another sweep, meanwhile
-            people, address = _escalation_targets(alert, level)
-            _add_recipients(alert, people, level=level, now=now)
-            # everyone told so far hears it again with the escalation
-            told = AlertRecipient.objects.filter(alert=alert).values_list("user_id", flat=True)
-            out.messages += _page(alert, set(told), level=level, now=now, extra_address=address)
-            audit_record(
-                actor=None,
-                actor_name="safety alert escalation",
-                action=Action.EXECUTE,
-                event="safety_alert.escalate",
-                obj=alert,
-                patient=alert.patient,
-                detail={"level": level, "added": len(people), "on_call_address": bool(address)},
-            )
-            out.escalated += 1
+            _escalate(due[start : start + CHUNK], now, out, delays, targets)
     return out
+
+
+def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
+    """One chunk: move each alert up a level (a conditional update each), then
+    add the level's people, page everyone told so far and audit, in a few
+    queries for the whole chunk."""
+    moved = []
+    for alert in alerts:
+        level = alert.escalation_level + 1
+        later = None
+        if level < LAST_LEVEL:
+            if alert.program_id not in delays:
+                delays[alert.program_id] = escalation_delay(alert.episode, now)
+            later = now + delays[alert.program_id]
+        if SafetyAlert.objects.filter(
+            pk=alert.pk, status=AlertStatus.OPEN, escalation_level=level - 1
+        ).update(escalation_level=level, next_escalation_at=later, updated_at=now):
+            moved.append((alert, level))
+        # else: acknowledged, or escalated by another sweep, meanwhile
+    if not moved:
+        return
+    told: dict[int, set] = {a.pk: set() for a, _ in moved}
+    for alert_id, user_id in AlertRecipient.objects.filter(alert_id__in=list(told)).values_list(
+        "alert_id", "user_id"
+    ):
+        told[alert_id].add(user_id)
+    new_rows, pages, events = [], [], []
+    for alert, level in moved:
+        key = (alert.organization_id, alert.program_id, level)
+        if key not in targets:
+            targets[key] = _escalation_targets(alert, level)
+        people, address = targets[key]
+        added = [(uid, reason) for uid, reason in people if uid not in told[alert.pk]]
+        new_rows += [
+            AlertRecipient(alert=alert, user_id=uid, reason=reason, level=level, added_at=now)
+            for uid, reason in added
+        ]
+        told[alert.pk] |= {uid for uid, _ in added}
+        # everyone told so far hears it again with the escalation
+        pages.append((alert, level, address))
+        events.append((alert, level, len(added), bool(address)))
+    AlertRecipient.objects.bulk_create(new_rows)
+    out.messages += _page_many(pages, told, now)
+    for alert, level, added, on_call in events:
+        audit_record(
+            actor=None,
+            actor_name="safety alert escalation",
+            action=Action.EXECUTE,
+            event="safety_alert.escalate",
+            obj=alert,
+            patient=alert.patient,
+            detail={"level": level, "added": added, "on_call_address": on_call},
+        )
+        out.escalated += 1
