@@ -100,6 +100,7 @@ def test_the_head_only_moves_forward_one_event_at_a_time(cast):
     for statement in (
         "UPDATE audit_audithead SET count = count - 1",
         "UPDATE audit_audithead SET count = count + 5",
+        "UPDATE audit_audithead SET count = count + 1, last_id = last_id + 10",
         "DELETE FROM audit_audithead",
     ):
         with (

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from openiop.accounts.models import Membership, Role, User
 from openiop.audit.models import Action
-from openiop.audit.services import audit_record
+from openiop.audit.services import audit_record, audit_record_many
 from openiop.care.models import Episode, EpisodeStatus
 from openiop.measures.models import (
     SAFETY_KINDS,
@@ -379,14 +379,18 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
         events.append((alert, level, len(added), bool(address)))
     AlertRecipient.objects.bulk_create(new_rows)
     out.messages += _page_many(pages, told, now)
-    for alert, level, added, on_call in events:
-        audit_record(
-            actor=None,
-            actor_name="safety alert escalation",
-            action=Action.EXECUTE,
-            event="safety_alert.escalate",
-            obj=alert,
-            patient=alert.patient,
-            detail={"level": level, "added": added, "on_call_address": on_call},
-        )
-        out.escalated += 1
+    audit_record_many(
+        [
+            {
+                "actor": None,
+                "actor_name": "safety alert escalation",
+                "action": Action.EXECUTE,
+                "event": "safety_alert.escalate",
+                "obj": alert,
+                "patient": alert.patient,
+                "detail": {"level": level, "added": added, "on_call_address": on_call},
+            }
+            for alert, level, added, on_call in events
+        ]
+    )
+    out.escalated += len(events)
