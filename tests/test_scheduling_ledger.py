@@ -8,8 +8,11 @@ from django.utils import timezone
 from openiop.care.models import Episode
 from openiop.scheduling.ledger import (
     adherence_alerts,
+    adherence_counts,
+    adherence_flags,
     attendance_by_program,
     attendance_rate,
+    flag_alerts,
     hours_ledger,
 )
 from openiop.scheduling.localtime import monday
@@ -92,3 +95,22 @@ def test_alerts_name_a_short_week_two_misses_and_a_gap(cast):
     # attended two days ago and five: a gap of 5 days; and last week was below 9 h
     assert {a.kind for a in second} == {"gap", "below_minimum"}
     assert "5 days without a clinical service" in next(a.message for a in second if a.kind == "gap")
+
+
+def test_counting_findings_reads_no_patient_and_wording_reads_only_the_page(
+    cast, django_assert_num_queries
+):
+    w = world(cast, series=False)
+    for e in w.episodes:
+        e.admitted_on = TODAY - dt.timedelta(days=20)
+        e.save()
+    episodes = Episode.objects.filter(program=cast.program_a)
+    with django_assert_num_queries(4):  # episodes, last week, last attended, recent marks
+        flags = adherence_flags(episodes, today=TODAY)
+    assert adherence_counts(flags) == {"below_minimum": len(w.episodes), "gap": len(w.episodes)}
+    with django_assert_num_queries(1):  # the page's episodes with their patients
+        worded = flag_alerts(flags[:2], today=TODAY)
+    assert [(a.episode.pk, a.kind) for a in worded] == [(f.episode_id, f.kind) for f in flags[:2]]
+    assert [a.message for a in adherence_alerts(episodes, today=TODAY)][:2] == [
+        a.message for a in worded
+    ]

@@ -185,18 +185,34 @@ def hours_ledger(episode: Episode, *, weeks: int = 8, today: dt.date | None = No
 
 
 @dataclass
+class Flag:
+    """One adherence finding, without the patient: counting needs no names."""
+
+    episode_id: int
+    kind: str  # below_minimum | missed_twice | gap
+    hours: Decimal | None = None  # below_minimum: hours attended last week
+    minimum: Decimal | None = None  # below_minimum: the program's weekly minimum
+    gap: int = 0  # gap: days since `since`
+    since_admission: bool = False  # gap: nothing attended since admission
+
+
+@dataclass
 class Alert:
     episode: Episode
-    kind: str  # below_minimum | missed_twice | gap
+    kind: str
     message: str
 
 
-def adherence_alerts(episodes, *, today: dt.date | None = None) -> list[Alert]:
-    """Alerts for a queryset of open episodes, in four queries whatever its size."""
+def adherence_flags(episodes, *, today: dt.date | None = None) -> list[Flag]:
+    """Findings for a queryset of open episodes, in four queries whatever its
+    size; the episodes are a subquery, no patient row is read."""
     today = today or timezone.localdate()
     last_week = monday(today) - dt.timedelta(days=7)
-    eps = list(episodes.filter(status=EpisodeStatus.ACTIVE).select_related("patient", "program"))
-    ids = [e.pk for e in eps]
+    open_eps = episodes.filter(status=EpisodeStatus.ACTIVE)
+    rows = list(
+        open_eps.order_by("pk").values_list("pk", "admitted_on", "program__min_weekly_hours")
+    )
+    ids = open_eps.values("pk")
     minutes = dict(
         Attendance.objects.filter(episode_id__in=ids, week=last_week, status__in=ATTENDED)
         .values("episode_id")
@@ -218,32 +234,59 @@ def adherence_alerts(episodes, *, today: dt.date | None = None) -> list[Alert]:
     ):
         recent[ep_id].append(status)
     out = []
-    for e in eps:
-        who = e.patient.display_name
-        band = Decimal(str(e.program.min_weekly_hours))
-        if e.admitted_on <= last_week:
-            hours = Decimal(minutes.get(e.pk, 0)) / 60
+    for pk, admitted_on, minimum in rows:
+        band = Decimal(str(minimum))
+        if admitted_on <= last_week:
+            hours = Decimal(minutes.get(pk, 0)) / 60
             if hours < band:
-                out.append(
-                    Alert(
-                        e,
-                        "below_minimum",
-                        f"{who} attended {hours.quantize(Decimal('0.1'))} h in the week of "
-                        f"{last_week:%b} {last_week.day}, below the program's minimum of "
-                        f"{band.normalize():f} h.",
-                    )
-                )
-        marks = recent.get(e.pk, [])
+                out.append(Flag(pk, "below_minimum", hours=hours, minimum=band))
+        marks = recent.get(pk, [])
         if len(marks) >= 2 and marks[0] == ABSENT and marks[1] == ABSENT:
-            out.append(Alert(e, "missed_twice", f"{who} missed the last two sessions in a row."))
-        since = last_seen.get(e.pk) or e.admitted_on
+            out.append(Flag(pk, "missed_twice"))
+        since = last_seen.get(pk) or admitted_on
         gap = (today - since).days
         if gap > GAP_DAYS:
-            what = "the last attended session" if e.pk in last_seen else "admission"
-            out.append(
-                Alert(e, "gap", f"{who}: {gap} days without a clinical service since {what}.")
-            )
+            out.append(Flag(pk, "gap", gap=gap, since_admission=pk not in last_seen))
     return out
+
+
+def adherence_counts(flags) -> dict[str, int]:
+    """How many findings of each kind."""
+    counts: dict[str, int] = {}
+    for f in flags:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    return counts
+
+
+def flag_alerts(flags, *, today: dt.date | None = None) -> list[Alert]:
+    """The findings worded for people, with their episode and patient (one
+    query for all of them): call it on the page shown, not on every finding."""
+    today = today or timezone.localdate()
+    last_week = monday(today) - dt.timedelta(days=7)
+    episodes = Episode.objects.select_related("patient").in_bulk({f.episode_id for f in flags})
+    out = []
+    for f in flags:
+        e = episodes[f.episode_id]
+        who = e.patient.display_name
+        if f.kind == "below_minimum":
+            message = (
+                f"{who} attended {f.hours.quantize(Decimal('0.1'))} h in the week of "
+                f"{last_week:%b} {last_week.day}, below the program's minimum of "
+                f"{f.minimum.normalize():f} h."
+            )
+        elif f.kind == "missed_twice":
+            message = f"{who} missed the last two sessions in a row."
+        else:
+            what = "admission" if f.since_admission else "the last attended session"
+            message = f"{who}: {f.gap} days without a clinical service since {what}."
+        out.append(Alert(e, f.kind, message))
+    return out
+
+
+def adherence_alerts(episodes, *, today: dt.date | None = None) -> list[Alert]:
+    """Every finding, worded (for a patient's page or a test; a list of many
+    patients pages `adherence_flags` and words only the page)."""
+    return flag_alerts(adherence_flags(episodes, today=today), today=today)
 
 
 def attendance_counts(marks) -> tuple[int, int]:

@@ -11,7 +11,13 @@ from django.http import Http404
 from openiop.accounts.models import User
 from openiop.organizations.models import Program, Room
 from openiop.patients.models import Patient
-from openiop.scheduling.ledger import adherence_alerts, attendance_by_program, attendance_rate
+from openiop.scheduling.ledger import (
+    adherence_alerts,
+    adherence_counts,
+    adherence_flags,
+    attendance_by_program,
+    attendance_rate,
+)
 from openiop.scheduling.localtime import WEEKDAY_NAMES
 from openiop.scheduling.models import (
     Attendance,
@@ -382,9 +388,6 @@ def dashboard_schedule(user, ctx: dict, today: dt.date) -> None:
     ctx["schedule_today"] = mine
     ctx["schedule_to_mark"] = sum(1 for s in mine if s.starts_at <= now and not s.marked)
     if can(user, "schedule.manage"):
-        kinds: dict[str, int] = {}
         episodes = Episode.objects.visible_to(user, "view").filter(status=EpisodeStatus.ACTIVE)
-        for a in adherence_alerts(episodes, today=today):
-            kinds[a.kind] = kinds.get(a.kind, 0) + 1
-        ctx["schedule_alerts"] = kinds
+        ctx["schedule_alerts"] = adherence_counts(adherence_flags(episodes, today=today))
     ctx["sections"].add("schedule")

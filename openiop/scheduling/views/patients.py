@@ -20,7 +20,14 @@ from openiop.core.pagination import paginate
 from openiop.patients.models import Patient
 from openiop.scheduling import selectors
 from openiop.scheduling.forms import PreferenceForm, grid_rows, windows_from_post
-from openiop.scheduling.ledger import adherence_alerts, hours_ledger, rates_by
+from openiop.scheduling.ledger import (
+    adherence_alerts,
+    adherence_counts,
+    adherence_flags,
+    flag_alerts,
+    hours_ledger,
+    rates_by,
+)
 from openiop.scheduling.models import (
     CalendarFeed,
     PatientAvailability,
@@ -144,8 +151,9 @@ def alerts(request):
     if program is not None:
         episodes = episodes.filter(program=program)
     today = timezone.localdate()
-    found = adherence_alerts(episodes, today=today)
+    found = adherence_flags(episodes, today=today)
     page = paginate(request, found)
+    page.object_list = flag_alerts(page.object_list, today=today)
     audit_read(
         actor=request.user,
         event="scheduling.alerts",
@@ -166,9 +174,7 @@ def alerts(request):
     from openiop.organizations.models import Track
 
     tracks = {t.pk: t for t in Track.objects.filter(pk__in=[k for k in track_rates if k])}
-    kinds = {}
-    for a in found:
-        kinds[a.kind] = kinds.get(a.kind, 0) + 1
+    kinds = adherence_counts(found)
     return render(
         request,
         "scheduling/alerts.html",
