@@ -157,3 +157,36 @@ def test_the_transition_gate_lets_one_of_many_through(cast):
     results = race(move)
     assert len(winners(results)) == 1
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
+
+
+def test_concurrent_sweeps_escalate_each_alert_once(cast):
+    """Sweeps on several workers at once: each due alert moves up one level,
+    once; one audit event and one message per person per alert."""
+    from openiop.measures.instruments import sync_shipped
+    from openiop.measures.models import Instrument, SafetyAlert
+    from openiop.measures.services.alerts import alerts_sweep
+    from openiop.measures.services.responses import response_record
+    from openiop.messaging.models import OutboxMessage
+
+    sync_shipped(Instrument)
+    phq9 = Instrument.objects.get(organization__isnull=True, code="phq9")
+    for clinician, patient in (
+        (cast.clinician_a, cast.patient_a),
+        (cast.clinician_b, cast.patient_b),
+    ):
+        response_record(actor=clinician, patient=patient, instrument=phq9, answers=[0] * 8 + [2])
+    type(cast.director_a).objects.filter(pk=cast.director_a.pk).update(
+        email="director-a@example.test"
+    )
+    now = timezone.now()
+    SafetyAlert.objects.update(next_escalation_at=now - dt.timedelta(minutes=1))
+    before = OutboxMessage.objects.count()
+
+    results = race(lambda i: alerts_sweep(now=now))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r.escalated for r in results) == 2
+    assert set(SafetyAlert.objects.values_list("escalation_level", flat=True)) == {1}
+    assert AuditEvent.objects.filter(event="safety_alert.escalate").count() == 2
+    escalations = OutboxMessage.objects.filter(key__contains=":1:")
+    assert escalations.count() == OutboxMessage.objects.count() - before > 0
+    assert escalations.filter(to_user=cast.director_a).count() == 1  # program A's alert

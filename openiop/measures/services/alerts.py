@@ -22,6 +22,7 @@ twice or a worker restarted sends nothing twice; they carry no PHI.
 
 import datetime as dt
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -339,22 +340,29 @@ def alerts_sweep(*, now: dt.datetime | None = None) -> Sweep:
 
 
 def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
-    """One chunk: move each alert up a level (a conditional update each), then
-    add the level's people, page everyone told so far and audit, in a few
-    queries for the whole chunk."""
-    moved = []
+    """One chunk: lock the chunk's alerts that are still open, due and at the
+    level read (another sweep, or an acknowledgement, may have got there
+    first; on PostgreSQL a row another sweep holds is skipped, it is that
+    sweep's), move them up a level in one update per level and delay, then add
+    the level's people, page everyone told so far and audit, in a few queries
+    for the whole chunk."""
     for alert in alerts:
-        level = alert.escalation_level + 1
-        later = None
-        if level < LAST_LEVEL:
-            if alert.program_id not in delays:
-                delays[alert.program_id] = escalation_delay(alert.episode, now)
-            later = now + delays[alert.program_id]
-        if SafetyAlert.objects.filter(
-            pk=alert.pk, status=AlertStatus.OPEN, escalation_level=level - 1
-        ).update(escalation_level=level, next_escalation_at=later, updated_at=now):
-            moved.append((alert, level))
-        # else: acknowledged, or escalated by another sweep, meanwhile
+        if alert.program_id not in delays:
+            delays[alert.program_id] = escalation_delay(alert.episode, now)
+    still = set(
+        SafetyAlert.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=[a.pk for a in alerts], status=AlertStatus.OPEN, next_escalation_at__lte=now)
+        .values_list("pk", "escalation_level")
+    )
+    moved = [(a, a.escalation_level + 1) for a in alerts if (a.pk, a.escalation_level) in still]
+    steps: dict[tuple, list[int]] = defaultdict(list)
+    for alert, level in moved:
+        later = now + delays[alert.program_id] if level < LAST_LEVEL else None
+        steps[(level, later)].append(alert.pk)
+    for (level, later), pks in steps.items():
+        SafetyAlert.objects.filter(pk__in=pks).update(
+            escalation_level=level, next_escalation_at=later, updated_at=now
+        )
     if not moved:
         return
     told: dict[int, set] = {a.pk: set() for a, _ in moved}
