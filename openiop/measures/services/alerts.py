@@ -340,10 +340,11 @@ def alerts_sweep(*, now: dt.datetime | None = None) -> Sweep:
 
 
 def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
-    """One chunk: lock the chunk's alerts that are still open, due and at the
-    level read (another sweep, or an acknowledgement, may have got there
-    first; on PostgreSQL a row another sweep holds is skipped, it is that
-    sweep's), move them up a level in one update per level and delay, then add
+    """One chunk: lock the chunk's alerts that are still open and at the level
+    read (another sweep, or an acknowledgement, may have got there first; on
+    PostgreSQL a row another sweep holds is skipped: it is that sweep's, and
+    waiting for it could deadlock two sweeps whose chunks overlap), move them
+    up a level in one update per level and delay, then add
     the level's people, page everyone told so far and audit, in a few queries
     for the whole chunk."""
     for alert in alerts:
@@ -351,7 +352,7 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
             delays[alert.program_id] = escalation_delay(alert.episode, now)
     still = set(
         SafetyAlert.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=[a.pk for a in alerts], status=AlertStatus.OPEN, next_escalation_at__lte=now)
+        .filter(pk__in=[a.pk for a in alerts], status=AlertStatus.OPEN)
         .values_list("pk", "escalation_level")
     )
     moved = [(a, a.escalation_level + 1) for a in alerts if (a.pk, a.escalation_level) in still]
