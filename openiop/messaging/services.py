@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -100,18 +101,20 @@ def _send(message: OutboxMessage, now: dt.datetime) -> str:
         error = f"{type(exc).__name__}: {exc}"[:300]
         last = message.attempts >= MAX_ATTEMPTS
         wait = RETRY_MINUTES[min(message.attempts, len(RETRY_MINUTES)) - 1]
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            status=MessageStatus.FAILED if last else MessageStatus.QUEUED,
-            last_error=error,
-            not_before=now + dt.timedelta(minutes=wait),
-            updated_at=now,
-        )
-        _audit(message, Outcome.FAILURE, error=error[:120])
+        with transaction.atomic():  # the row's state and its audit event together
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=MessageStatus.FAILED if last else MessageStatus.QUEUED,
+                last_error=error,
+                not_before=now + dt.timedelta(minutes=wait),
+                updated_at=now,
+            )
+            _audit(message, Outcome.FAILURE, error=error[:120])
         return "failed" if last else "retried"
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=now, last_error="", updated_at=now
-    )
-    _audit(message, Outcome.SUCCESS)
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENT, sent_at=now, last_error="", updated_at=now
+        )
+        _audit(message, Outcome.SUCCESS)
     return "sent"
 
 

@@ -546,3 +546,24 @@ def test_alerts_of_two_programs_in_one_sweep_get_each_programs_directors(cast):
     alerts_sweep(now=SUNDAY)
     assert set(first.routing.filter(level=1).values_list("user_id", flat=True)) == {a_director.pk}
     assert set(second.routing.filter(level=1).values_list("user_id", flat=True)) == {b_director.pk}
+
+
+def test_the_sweeps_queries_do_not_grow_with_its_alerts(cast):
+    """Two alerts or six of one program, in one chunk: the same number of
+    queries (the delay and the people of a level are read once per program,
+    each alert's patient with the alert)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with_email(cast.clinician_a, cast.director_a)
+
+    def sweep_of(n: int, now) -> int:
+        for earlier in SafetyAlert.objects.filter(status=AlertStatus.OPEN):
+            acknowledge(earlier, cast.clinician_a)
+        for _ in range(n):
+            raised(cast, due=now)
+        with CaptureQueriesContext(connection) as run:
+            assert alerts_sweep(now=now).escalated == n
+        return len(run.captured_queries)
+
+    assert sweep_of(2, SUNDAY) == sweep_of(6, SUNDAY + dt.timedelta(days=1))

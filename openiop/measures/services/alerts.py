@@ -328,7 +328,7 @@ def alerts_sweep(*, now: dt.datetime | None = None) -> Sweep:
         SafetyAlert.objects.filter(
             status=AlertStatus.OPEN, tier=AlertTier.SAFETY, next_escalation_at__lte=now
         )
-        .select_related("organization__on_call_user", "episode__program__site", "patient")
+        .select_related("patient")  # the audit event names it; the rest is read once per program
         .order_by("next_escalation_at", "id")
     )
     delays: dict = {}
