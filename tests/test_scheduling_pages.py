@@ -257,3 +257,26 @@ def test_the_week_page_costs_the_same_queries_for_more_sessions(cast):
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "utc, shown",
+    [
+        # 23:30 on Wednesday in Los Angeles is 07:30 on Thursday in UTC
+        (dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC), "Wednesday, December 2, 2026"),
+        # 00:30 on Thursday there
+        (dt.datetime(2026, 12, 3, 8, 30, tzinfo=dt.UTC), "Thursday, December 3, 2026"),
+    ],
+)
+def test_the_day_tab_opens_today_where_the_program_meets(cast, monkeypatch, utc, shown):
+    """Every scheduling page's "Day" tab links to /scheduling/day/today/ (a 404
+    before); today is the program site's (Los Angeles), not UTC's."""
+    monkeypatch.setattr(timezone, "now", lambda: utc)
+    client = cast.client("director_a")
+    alerts = client.get("/scheduling/alerts/")
+    assert b'href="/scheduling/day/today/"' in alerts.content
+    response = client.get(f"/scheduling/day/today/?program={cast.program_a.uuid}")
+    assert response.status_code == 200
+    assert f"<h1>{shown}</h1>" in response.content.decode()
+    assert client.get("/scheduling/day/today/").status_code == 200  # no program chosen
+    assert client.get("/scheduling/day/tomorrow/").status_code == 404

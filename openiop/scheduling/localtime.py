@@ -43,7 +43,9 @@ def add_minutes(time: dt.time, count: int) -> dt.time:
 
 
 def today_in(time_zone: str) -> dt.date:
-    return dt.datetime.now(zone(time_zone)).date()
+    from django.utils import timezone
+
+    return timezone.now().astimezone(zone(time_zone)).date()
 
 
 def week_label(week: dt.date) -> str:

@@ -18,7 +18,7 @@ from openiop.organizations.models import Room
 from openiop.patients.models import Patient
 from openiop.scheduling import selectors
 from openiop.scheduling.forms import SessionForm, week_from
-from openiop.scheduling.localtime import week_label
+from openiop.scheduling.localtime import today_in, week_label
 from openiop.scheduling.models import AttendanceStatus, SessionType
 from openiop.scheduling.services import attendance as attendance_services
 from openiop.scheduling.services import sessions as session_services
@@ -65,11 +65,15 @@ def week(request):
 
 @requires("schedule.view")
 def day(request, date):
-    try:
-        day_ = dt.date.fromisoformat(date)
-    except ValueError:
-        raise Http404("Not a date.") from None
     programs, program = _program_choice(request)
+    if date == "today":  # the tabs' link: today where the program meets
+        shown = program or (programs[0] if programs else None)
+        day_ = today_in(shown.site.time_zone) if shown else timezone.localdate()
+    else:
+        try:
+            day_ = dt.date.fromisoformat(date)
+        except ValueError:
+            raise Http404("Not a date.") from None
     sessions = [
         s
         for s in selectors.week_sessions(
