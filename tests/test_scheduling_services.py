@@ -3,6 +3,7 @@ local times across DST, optimizer runs in the background, publishing,
 repairs, and every refusal the issue names (nothing written on any of them)."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -305,6 +306,8 @@ def test_an_admission_and_a_discharge_are_repaired_touching_only_that_patient(
     fix.refresh_from_db()
     assert fix.status == RunStatus.DONE, fix.error
     assert [c["patient"] for c in fix.result["changes"]] == [newcomer.patient_id]
+    assert fix.result["changes"][0]["label"] == newcomer.patient.mrn  # not a database id
+    assert f"p{newcomer.patient_id}" not in json.dumps(fix.result)
     assert len(fix.result["changes"][0]["added"]) == 3  # joins the three evening groups
     assert repair_apply(actor=cast.director_a, run=fix) == 1
     assert RosterEntry.objects.filter(patient=newcomer.patient, status="enrolled").count() == 3

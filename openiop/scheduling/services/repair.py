@@ -151,6 +151,7 @@ def solver_changes(data: WeekData, change: dict) -> list:
         raise InstanceError(
             "The patient's plan or track prescribes no sessions this week.", field="patient"
         )
+    data.labels[pid] = fresh.labels[pid]  # the newcomer is named by MRN, as everyone is
     return [PatientAdmitted(patient)]
 
 
