@@ -160,3 +160,38 @@ def test_nobody_but_auditors_and_administrators_sees_the_log(cast):
     audit_record(actor=cast.clinician_a, action="read", event="x.one", organization_id=cast.org.pk)
     assert not audit_search(actor=cast.clinician_a).exists()
     assert audit_search(actor=cast.auditor).exists()
+
+
+def test_auditors_find_a_patient_by_name_and_the_lookup_is_audited(cast):
+    """An auditor looking into a complaint knows a name, not an MRN (the log
+    searched by MRN only, and patient search is refused to auditors)."""
+    from tests.factories import OrganizationFactory, PatientFactory
+
+    cast.client("clinician_a").get(f"/patients/{cast.patient_a.uuid}/")
+    auditor = cast.client("auditor")
+    name = cast.patient_a.legal_family_name
+    page = auditor.get("/audit/", {"patient": name.upper()})
+    assert page.status_code == 200
+    assert b"patient.chart" in page.content  # the one match's events
+    lookup = AuditEvent.objects.filter(event="audit.patient_lookup", actor=cast.auditor).last()
+    assert lookup.detail["patient_ids"] == [cast.patient_a.pk]
+    assert lookup.detail["purpose"] == "audit"
+
+    # two patients share a family name: the auditor chooses, no events yet
+    twin = PatientFactory(
+        organization=cast.org, legal_family_name=name, search_name=f"x {name}".lower()
+    )
+    page = auditor.get("/audit/", {"patient": name})
+    text = page.content.decode()
+    assert "Several patients match" in text and "patient.chart" not in text
+    assert cast.patient_a.mrn in text and twin.mrn in text
+    # a date of birth, an MRN
+    assert auditor.get("/audit/", {"patient": cast.patient_a.mrn}).content.count(b"patient.chart")
+
+    # another organization's patient is not found, and nothing of it is shown
+    stranger = PatientFactory(organization=OrganizationFactory(), legal_family_name="Elsewhere")
+    page = auditor.get("/audit/", {"patient": "Elsewhere"})
+    assert b"No patient matches." in page.content and stranger.mrn.encode() not in page.content
+    assert auditor.get("/audit/", {"patient": stranger.mrn}).content.count(b"No patient matches.")
+    # the clinician still cannot read the log at all
+    assert cast.client("clinician_a").get("/audit/", {"patient": name}).status_code == 403

@@ -4,7 +4,9 @@ from openiop.audit.models import Outcome
 
 
 class AuditSearchForm(forms.Form):
-    patient = forms.CharField(required=False, label="Patient MRN")
+    patient = forms.CharField(
+        required=False, max_length=100, label="Patient (name, MRN or date of birth)"
+    )
     user = forms.CharField(required=False, label="Username")
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,12 +1,10 @@
 from django.shortcuts import render
 
-from openiop.access.scope import grant
 from openiop.accounts.models import User
 from openiop.audit.forms import AuditSearchForm
-from openiop.audit.selectors import audit_search
+from openiop.audit.selectors import CHOICES, audit_patient_lookup, audit_search
 from openiop.core.decorators import requires
 from openiop.core.pagination import paginate
-from openiop.patients.models import Patient
 
 
 @requires("audit.view")
@@ -14,16 +12,15 @@ def search(request):
     form = AuditSearchForm(request.GET or None)
     events = None
     note = ""
+    choices: list = []
     if form.is_valid() or not request.GET:
         data = form.cleaned_data if request.GET else {}
-        orgs = grant(request.user, "audit.view").organization_ids
         patient_id = user_id = None
         if data.get("patient"):
-            p = Patient.objects.filter(
-                organization_id__in=orgs, mrn__iexact=data["patient"]
-            ).first()
-            patient_id = p.pk if p else -1
-            note = "" if p else "No patient has that MRN."
+            patient_id, choices = audit_patient_lookup(actor=request.user, query=data["patient"])
+            if patient_id is None:
+                note = "Several patients match: choose one." if choices else "No patient matches."
+                patient_id = -1
         if data.get("user"):
             u = User.objects.filter(username__iexact=data["user"]).first()
             user_id = u.pk if u else -1
@@ -40,4 +37,16 @@ def search(request):
             ),
             per_page=50,
         )
-    return render(request, "audit/search.html", {"form": form, "page": events, "note": note})
+    if choices:
+        events = None  # which patient first
+    return render(
+        request,
+        "audit/search.html",
+        {
+            "form": form,
+            "page": events,
+            "note": note,
+            "choices": choices[:CHOICES],
+            "more": len(choices) > CHOICES,
+        },
+    )

@@ -20,25 +20,28 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+def matching(patients, query: str):
+    """The patients of a queryset whose name, MRN or date of birth matches."""
+    query = (query or "").strip()[:100]
+    if not query:
+        return patients
+    when = parse_date(query)
+    if when:
+        return patients.filter(date_of_birth=when)
+    words = [w for w in re.split(r"[\s,]+", query.lower()) if w]
+    name = Q()
+    for w in words:
+        name &= Q(search_name__startswith=w) | Q(search_name__contains=" " + w)
+    return patients.filter(Q(mrn__iexact=query) | name)
+
+
 def patient_search(*, actor, query: str = "", status: str = ""):
     """Patients the actor may see, matching a name, an MRN or a date of birth.
 
     Words are matched against the start of any part of the name; a date
     (2001-04-30 or 04/30/2001) matches the date of birth.
     """
-    qs = Patient.objects.visible_to(actor, "view")
-    query = (query or "").strip()[:100]
-    if query:
-        when = parse_date(query)
-        if when:
-            qs = qs.filter(date_of_birth=when)
-        else:
-            cond = Q(mrn__iexact=query)
-            words = [w for w in re.split(r"[\s,]+", query.lower()) if w]
-            name = Q()
-            for w in words:
-                name &= Q(search_name__startswith=w) | Q(search_name__contains=" " + w)
-            qs = qs.filter(cond | name)
+    qs = matching(Patient.objects.visible_to(actor, "view"), query)
     if status == "active":
         open_episode = Episode.objects.filter(patient=OuterRef("pk"), status=EpisodeStatus.ACTIVE)
         qs = qs.filter(Exists(open_episode))
