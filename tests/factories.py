@@ -50,6 +50,8 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     level_of_care = "2.1"
     min_weekly_hours = 9
     max_weekly_hours = 19
+    min_age = factory.LazyAttribute(lambda o: 12 if o.population == "adolescent" else 18)
+    max_age = factory.LazyAttribute(lambda o: 17 if o.population == "adolescent" else None)
 
 
 class TrackFactory(factory.django.DjangoModelFactory):

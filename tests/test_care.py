@@ -141,3 +141,59 @@ def test_a_director_of_one_program_sees_only_that_programs_census_page(cast):
     staff("program_director", program=cast.program_b, username="director.b")
     page = cast.client("director_a").get("/care/census/")
     assert b"Program A" in page.content and b"Program B" not in page.content
+
+
+# admission rules: the program's ages, one intensive level at a time ----------------------
+
+
+def test_a_fourteen_year_old_is_not_admitted_to_an_adult_program(cast):
+    from openiop.audit.models import AuditEvent
+    from tests.factories import PatientFactory
+
+    teen = PatientFactory(organization=cast.org, date_of_birth=TODAY.replace(year=TODAY.year - 14))
+    before = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError) as err:
+        admit(cast, patient=teen)
+    assert err.value.fields["program"] == [
+        f"The patient is 14 on the admission date; {cast.program_a.name} admits ages 18 and over."
+    ]
+    assert not Episode.objects.filter(patient=teen).exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_an_adolescent_program_admits_twelve_to_seventeen_on_the_admission_date(cast):
+    from tests.factories import PatientFactory, ProgramFactory
+
+    teens = ProgramFactory(organization=cast.org, site=cast.program_a.site, population="adolescent")
+    # eighteen tomorrow: still 17 today, admitted; eighteen today: refused
+    born = TODAY.replace(year=TODAY.year - 18)
+    almost = PatientFactory(organization=cast.org, date_of_birth=born + dt.timedelta(days=1))
+    grown = PatientFactory(organization=cast.org, date_of_birth=born)
+    assert admit(cast, patient=almost, program=teens, actor=cast.intake).program == teens
+    with pytest.raises(ApplicationError, match="is 18 on the admission date.*ages 12 to 17"):
+        admit(cast, patient=grown, program=teens, actor=cast.intake)
+    eleven = PatientFactory(
+        organization=cast.org, date_of_birth=TODAY.replace(year=TODAY.year - 11)
+    )
+    with pytest.raises(ApplicationError, match="is 11 "):
+        admit(cast, patient=eleven, program=teens, actor=cast.intake)
+
+
+def test_one_intensive_level_at_a_time(cast):
+    from tests.factories import ProgramFactory
+
+    php = ProgramFactory(organization=cast.org, site=cast.program_a.site, level_of_care="2.5")
+    with pytest.raises(ApplicationError) as err:
+        admit(cast, program=php, actor=cast.intake)  # patient A is open in program A, an IOP
+    assert err.value.fields["program"] == [
+        f"The patient is in {cast.program_a.name} (ASAM 2.1 - Intensive outpatient): "
+        "discharge them there first; one level of care at a time."
+    ]
+    assert not Episode.objects.filter(program=php).exists()
+    # a second program at the same level (mental health beside substance use) is allowed
+    assert admit(cast, program=cast.program_b, actor=cast.intake).program == cast.program_b
+    # and once the IOP episodes are closed, the PHP admits
+    Episode.objects.filter(patient=cast.patient_a, status="active").update(
+        status="discharged", discharged_on=TODAY, discharge_reason="stepped_up"
+    )
+    assert admit(cast, program=php, actor=cast.intake).program == php

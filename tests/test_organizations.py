@@ -62,6 +62,20 @@ def test_a_new_program_gets_its_levels_default_band(cast):
     )
     assert (teen.min_weekly_hours, teen.max_weekly_hours) == (6, 19)
     assert teen.band_label == "6-19 h/week"
+    # ages left blank: the population's usual range (adolescents 12 to 17)
+    assert (teen.min_age, teen.max_age, teen.ages_label) == (12, 17, "ages 12 to 17")
+    assert (cast.program_a.min_age, cast.program_a.max_age) == (18, None)
+
+
+def test_a_program_sets_its_ages_and_they_must_be_in_order(cast):
+    program_update(actor=cast.director_a, program=cast.program_a, min_age=21, max_age=None)
+    cast.program_a.refresh_from_db()
+    assert cast.program_a.ages_label == "ages 21 and over"
+    with pytest.raises(ApplicationError) as err:
+        program_update(actor=cast.director_a, program=cast.program_a, min_age=30, max_age=25)
+    assert err.value.fields == {"max_age": ["The oldest age is below the youngest."]}
+    cast.program_a.refresh_from_db()
+    assert cast.program_a.min_age == 21
 
 
 def test_a_band_whose_maximum_is_below_its_minimum_is_refused(cast):

@@ -17,6 +17,8 @@ from openiop.care.models import (
 )
 from openiop.core.errors import ApplicationError
 from openiop.core.transitions import transition
+from openiop.organizations.levels import LEVELS
+from openiop.patients.models import Patient
 
 SECOND_OPEN = "This patient already has an open episode in this program; discharge it first."
 
@@ -43,6 +45,48 @@ def _check_staff(program, clinician) -> None:
 def _check_track(program, track) -> None:
     if track is not None and track.program_id != program.pk:
         raise ApplicationError.for_field("track", "Choose a track of this program.")
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _check_ages(program, patient, admitted_on: dt.date) -> None:
+    age = age_on(patient.date_of_birth, admitted_on)
+    too_old = program.max_age is not None and age > program.max_age
+    if age < program.min_age or too_old:
+        raise ApplicationError.for_field(
+            "program",
+            f"The patient is {age} on the admission date; {program.name} admits "
+            f"{program.ages_label}.",
+        )
+
+
+INTENSIVE = ("2.1", "2.5")  # intensive outpatient, partial hospitalization
+
+
+def _check_one_level(program, patient) -> None:
+    """One intensive level of care at a time: an open episode at the other
+    intensive level (IOP, PHP) is ended first. Checked with the patient's row
+    locked, so two admissions at once cannot both pass."""
+    if program.level_of_care not in INTENSIVE:
+        return
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    other = (
+        Episode.objects.filter(
+            patient=patient, status=EpisodeStatus.ACTIVE, program__level_of_care__in=INTENSIVE
+        )
+        .exclude(program__level_of_care=program.level_of_care)
+        .select_related("program")
+        .first()
+    )
+    if other is not None:
+        raise ApplicationError.for_field(
+            "program",
+            f"The patient is in {other.program.name} ({LEVELS[other.program.level_of_care]}): "
+            "discharge them there first; one level of care at a time.",
+        )
 
 
 def episode_admit(
@@ -77,6 +121,7 @@ def episode_admit(
         )
     if admitted_on < patient.date_of_birth:
         raise ApplicationError.for_field("admitted_on", "The admission date is before birth.")
+    _check_ages(program, patient, admitted_on)
     _check_track(program, track)
     _check_staff(program, primary_clinician)
     if Episode.objects.filter(
@@ -85,6 +130,7 @@ def episode_admit(
         raise ApplicationError.for_field("program", SECOND_OPEN)
     try:
         with transaction.atomic():
+            _check_one_level(program, patient)
             episode = Episode.objects.create(
                 organization_id=program.organization_id,
                 patient=patient,

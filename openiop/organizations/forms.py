@@ -19,6 +19,20 @@ class ProgramForm(forms.Form):
     plan_review_days = forms.IntegerField(
         min_value=7, max_value=180, label="Treatment plan review every (days)"
     )
+    min_age = forms.IntegerField(
+        min_value=0,
+        max_value=120,
+        required=False,
+        label="Youngest age admitted",
+        help_text="On the admission date. Blank: 18 for adults, 12 for adolescents.",
+    )
+    max_age = forms.IntegerField(
+        min_value=0,
+        max_value=120,
+        required=False,
+        label="Oldest age admitted",
+        help_text="Blank: no limit for adults, 17 for adolescents.",
+    )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     is_active = forms.BooleanField(required=False, label="Taking admissions")
     alert_minutes_open = forms.IntegerField(

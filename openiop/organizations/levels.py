@@ -34,3 +34,12 @@ DEFAULT_BANDS: dict[tuple[str, str], HoursBand] = {
 
 def default_band(level: str, population: str) -> HoursBand:
     return DEFAULT_BANDS[(level, population)]
+
+
+# population -> the ages a program admits unless it says otherwise (inclusive; None: no limit).
+# Adolescent services are for ages 12 to 17 (SAMHSA TIP 31 and TIP 32; DOMAIN.md).
+DEFAULT_AGES: dict[str, tuple[int, int | None]] = {"adult": (18, None), "adolescent": (12, 17)}
+
+
+def default_ages(population: str) -> tuple[int, int | None]:
+    return DEFAULT_AGES[population]

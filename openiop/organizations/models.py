@@ -99,6 +99,11 @@ class Program(BaseModel):
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # the ages admitted, on the admission date (inclusive; no max: no upper limit)
+    min_age = models.PositiveSmallIntegerField(default=18, validators=[MaxValueValidator(120)])
+    max_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
     # minutes a safety alert may wait unacknowledged before it escalates
     alert_minutes_open = models.PositiveSmallIntegerField(
         default=30, help_text="When a track of the program is in session."
@@ -114,6 +119,11 @@ class Program(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="uniq_program_name"),
             models.CheckConstraint(
+                condition=models.Q(max_age__isnull=True)
+                | models.Q(max_age__gte=models.F("min_age")),
+                name="program_ages_ordered",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(max_weekly_hours__isnull=True)
                 | models.Q(max_weekly_hours__gte=models.F("min_weekly_hours")),
                 name="program_band_ordered",
@@ -122,6 +132,12 @@ class Program(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def ages_label(self) -> str:
+        if self.max_age is None:
+            return f"ages {self.min_age} and over"
+        return f"ages {self.min_age} to {self.max_age}"
 
     @property
     def band_label(self) -> str:

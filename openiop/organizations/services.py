@@ -10,7 +10,7 @@ from openiop.access.services import require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.errors import ApplicationError
-from openiop.organizations.levels import LEVELS, default_band
+from openiop.organizations.levels import LEVELS, default_ages, default_band
 from openiop.organizations.models import Organization, Population, Program, Site, Track
 
 
@@ -70,11 +70,24 @@ PROGRAM_FIELDS = (
     "min_weekly_hours",
     "max_weekly_hours",
     "plan_review_days",
+    "min_age",
+    "max_age",
     "description",
     "is_active",
     "alert_minutes_open",
     "alert_minutes_closed",
 )
+
+
+def _fill_ages(data: dict, population: str) -> None:
+    """Ages left blank are the population's usual range; the range must be in order."""
+    low, high = default_ages(population)
+    if data.get("min_age") is None:
+        data["min_age"] = low
+    if data.get("max_age") is None:
+        data["max_age"] = high
+    if data["max_age"] is not None and data["max_age"] < data["min_age"]:
+        raise ApplicationError.for_field("max_age", "The oldest age is below the youngest.")
 
 
 def program_create(*, actor, organization: Organization, **data) -> Program:
@@ -87,6 +100,7 @@ def program_create(*, actor, organization: Organization, **data) -> Program:
     data.setdefault("min_weekly_hours", band.minimum)
     data.setdefault("max_weekly_hours", band.maximum)
     _check_band(data["min_weekly_hours"], data["max_weekly_hours"])
+    _fill_ages(data, data["population"])
     site = data.get("site")
     if site is None or site.organization_id != organization.pk:
         raise ApplicationError.for_field("site", "Choose one of this organization's sites.")
@@ -107,6 +121,10 @@ def program_update(*, actor, program: Program, **data) -> Program:
         program_id=program.pk,
         action=Action.UPDATE,
     )
+    if "min_age" in data or "max_age" in data:
+        data.setdefault("min_age", program.min_age)
+        data.setdefault("max_age", program.max_age)
+        _fill_ages(data, data.get("population", program.population))
     changed = [f for f in PROGRAM_FIELDS if f in data and getattr(program, f) != data[f]]
     for f in changed:
         setattr(program, f, data[f])

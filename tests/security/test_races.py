@@ -103,6 +103,31 @@ def test_concurrent_admissions_of_one_patient_make_one_episode(cast):
     assert AuditEvent.objects.filter(event="episode.admit", patient=patient).count() == 1
 
 
+def test_concurrent_admissions_to_iop_and_php_make_one_episode(cast):
+    """One intensive level at a time holds under concurrency: half the requests
+    admit to an IOP, half to a PHP, one of all of them wins."""
+    from openiop.care.services import episode_admit
+    from tests.factories import PatientFactory, ProgramFactory
+
+    patient = PatientFactory(organization=cast.org)
+    php = ProgramFactory(organization=cast.org, site=cast.program_a.site, level_of_care="2.5")
+
+    def admit(i):
+        return episode_admit(
+            actor=cast.intake,
+            patient=patient,
+            program=php if i % 2 else cast.program_a,
+            admitted_on=TODAY,
+            admission_type="direct",
+            referral_source="self",
+        )
+
+    results = race(admit)
+    assert len(winners(results)) == 1, results
+    assert len(refused(results)) == N - 1, results
+    assert Episode.objects.filter(patient=patient, status=EpisodeStatus.ACTIVE).count() == 1
+
+
 def test_concurrent_acknowledgements_of_an_alert_one_wins(cast):
     from openiop.measures.instruments import sync_shipped
     from openiop.measures.models import Instrument, SafetyAlert
