@@ -37,7 +37,8 @@ def default_band(level: str, population: str) -> HoursBand:
 
 
 # population -> the ages a program admits unless it says otherwise (inclusive; None: no limit).
-# Adolescent services are for ages 12 to 17 (SAMHSA TIP 31 and TIP 32; DOMAIN.md).
+# Adolescents are 12 to 17 as SAMHSA's National Survey on Drug Use and Health counts them;
+# a program that admits otherwise says so in its settings.
 DEFAULT_AGES: dict[str, tuple[int, int | None]] = {"adult": (18, None), "adolescent": (12, 17)}
 
 
