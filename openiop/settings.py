@@ -150,14 +150,21 @@ OUTCOMES_MIN_COUNT = env.int("OUTCOMES_MIN_COUNT", default=11)
 # FHIR exchange: the base URL Bundles name their entries by (the /fhir/R4/ API
 # answers with its own), and where bulk exports are written.
 FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="http://localhost:8000/fhir/R4")
-# Where people outside the application reach it (links in email)
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where people outside the application reach it (links in email): in
+# production, https on the first allowed host unless set
+_SITE_DEFAULT = "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+SITE_URL = env.str("SITE_URL", default=_SITE_DEFAULT).rstrip("/")
 
 # Email: EMAIL_URL (smtp://user:password@host:587, with TLS: submission://...),
+# or EMAIL_BACKEND (a dotted path, with EMAIL_FILE_PATH for the file backend),
 # else files under var/mail in debug (open them to read what was sent), else
-# the console. Tests use Django's memory backend.
+# the console (the safety net page warns that nothing leaves the server).
+# Tests use Django's memory backend.
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_BACKEND", default=""):
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
@@ -174,6 +181,9 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[env.str("TASKS_BACKEND", default=
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# messages name patients (and give back an unsaved note): kept in the
+# server-side session, never in a cookie
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 _SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

@@ -106,7 +106,8 @@ def test_an_item_9_answer_reaches_the_dashboards_until_acknowledged(cast):
     assert done.status_code == 302
     assert b"Safety alerts" not in cast.client("director_a").get("/").content
     again = client.post(f"/measures/alerts/{alert.uuid}/", {"note": "Twice"}, follow=True)
-    assert b"cannot be acknowledged" in again.content
+    assert b"acknowledged this alert at" in again.content
+    assert b"Your note was not saved" in again.content
 
 
 def test_the_patient_link_page_names_no_one_and_works_once(cast):
@@ -130,7 +131,7 @@ def test_the_patient_link_page_names_no_one_and_works_once(cast):
     assert done.status_code == 200
     assert b"Thank you" in done.content and b"988" in done.content
     # told what happened: two people (the clinician and the director) were paged
-    assert b"2 members of your care team have been paged" in done.content
+    assert b"2 people of your care team have been alerted" in done.content
     assert Response.objects.get().source == "patient_link"
 
     gone = anon.get(f"/m/{token}/")

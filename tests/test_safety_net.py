@@ -54,12 +54,15 @@ def test_an_alert_for_a_patient_without_an_episode_reaches_the_organization_queu
     assert AuditEvent.objects.get(event="safety_alert.raise").detail["queue"] is True
 
 
-def test_with_no_program_team_and_no_clinical_staff_the_administrators_are_told(cast):
+def test_with_no_program_team_the_queue_reaches_another_programs_staff(cast):
+    """Program A without staff and no organization-wide clinical staff: the
+    queue goes to the clinical staff of the organization's other programs,
+    who can all open it (not to administrators, who cannot)."""
     Membership.objects.filter(user=cast.intake).update(is_active=False)
     Membership.objects.filter(program=cast.program_a).update(is_active=False)
     routing = route(cast.patient_a)
     assert routing.on_queue
-    assert [uid for uid, _ in routing.recipients] == [cast.admin.pk]
+    assert [uid for uid, _ in routing.recipients] == [cast.clinician_b.pk]
 
 
 @pytest.mark.parametrize("n", range(5))
@@ -273,7 +276,7 @@ def test_the_patient_is_told_what_actually_happened(cast, client):
     data = {f"item_{i}": "0" for i in range(1, 9)}
     page = client.post(f"/m/{token}/", data)
     assert b"left the question about thoughts of death" in page.content
-    assert b"2 members of your care team have been paged" in page.content
+    assert b"2 people of your care team have been alerted" in page.content
     assert SafetyAlert.objects.get().kind == AlertKind.SELF_HARM_UNANSWERED
 
 

@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "plantemplate.view": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "plantemplate.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         # organization configuration
+        # organization settings (the safety net's on-call contact): organization-wide only
+        "organization.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         "program.view": set(R) - {R.AUDITOR},
         "program.manage": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR},
         "site.view": set(R) - {R.AUDITOR},

@@ -219,7 +219,11 @@ def checkin_chart(checkins) -> dict | None:
         return None
     days = [c.day for c in checkins]
     x, y = _x_of(days), _y_of(0, 10)
-    mood = [{"x": x(c.day), "y": y(c.mood), "value": c.mood, "day": c.day} for c in checkins]
+    mood = [
+        {"x": x(c.day), "y": y(c.mood), "value": c.mood, "day": c.day}
+        for c in checkins
+        if c.mood is not None  # a day that said only "I do not feel safe"
+    ]
     cravings = [
         {
             "x": x(c.day),
@@ -230,7 +234,16 @@ def checkin_chart(checkins) -> dict | None:
             "day": c.day,
         }
         for c in checkins
+        if c.cravings is not None
     ]
+    last = next(
+        (c for c in reversed(checkins) if c.mood is not None and c.cravings is not None), None
+    )
+    latest = (
+        f"latest mood {last.mood} of 10, cravings {last.cravings} of 10."
+        if last
+        else "no mood or cravings given."
+    )
     legend = LEFT + PLOT_W + 12
     return _text(
         {
@@ -246,8 +259,7 @@ def checkin_chart(checkins) -> dict | None:
             "x_ticks": _x_ticks(days, x),
             "x_label_y": HEIGHT - 12,
             "summary": (
-                f"Daily check-ins from {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}: "
-                f"latest mood {checkins[-1].mood} of 10, cravings {checkins[-1].cravings} of 10."
+                f"Daily check-ins from {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}: {latest}"
             ),
         }
     )

@@ -46,6 +46,16 @@ class AnswersForm(forms.Form):
         for it in ins.items(self.definition):
             yield it, self[item_field_name(it["id"])]
 
+    def offer_clearing(self) -> None:
+        """A radio answer cannot be un-ticked on a phone: an item refused (an
+        answer to an item the instructions skip) gets a "leave unanswered"
+        choice."""
+        for name in self.errors:
+            field = self.fields.get(name)
+            offered = isinstance(field, forms.ChoiceField) and name.startswith("item_")
+            if offered and all(value != "" for value, _ in field.choices):
+                field.choices = [*field.choices, ("", "Leave unanswered")]
+
 
 class StaffResponseForm(AnswersForm):
     administered_on = forms.DateField(label="Given on", widget=DATE, initial=timezone.localdate)
@@ -163,16 +173,23 @@ class AcknowledgeForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
+    """Mood and cravings are asked for, except from someone who says no more
+    than "I do not feel safe": that is sent at once, never held back."""
+
     mood = forms.TypedChoiceField(
         label="How is your mood today? (0 = very low, 10 = very good)",
         choices=SCALE,
         coerce=int,
+        empty_value=None,
+        required=False,
         widget=forms.RadioSelect(attrs={"class": "scale"}),
     )
     cravings = forms.TypedChoiceField(
         label="How strong were your cravings today? (0 = none, 10 = very strong)",
         choices=SCALE,
         coerce=int,
+        empty_value=None,
+        required=False,
         widget=forms.RadioSelect(attrs={"class": "scale"}),
     )
     triggers = forms.MultipleChoiceField(
@@ -190,9 +207,17 @@ class CheckInForm(forms.Form):
     not_safe = forms.BooleanField(
         label="I do not feel safe right now",
         required=False,
-        help_text="Your care team is paged at once. If you are in danger now, call or text "
-        "988, or call 911.",
+        help_text="Your care team is alerted at once, even if you answer nothing else. If "
+        "you are in danger now, call or text 988, or call 911.",
     )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("not_safe"):
+            for name in ("mood", "cravings"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, "Choose a number from 0 to 10.")
+        return data
 
 
 class InstrumentForm(forms.Form):

@@ -253,6 +253,13 @@ class RecipientReason(models.TextChoices):
     ORGANIZATION_QUEUE = "organization_queue", "Organization safety queue (no program team)"
     ESCALATED = "escalated", "Escalated: not acknowledged in time"
     ON_CALL = "on_call", "Organization's on-call contact"
+    # nobody holds a clinical role: told to put someone on it (cannot open it)
+    NO_CLINICAL_STAFF = "no_clinical_staff", "Administrator (no clinical staff to receive it)"
+
+    @classmethod
+    def clinical(cls) -> list[str]:
+        """The reasons of people who can open and answer the alert."""
+        return [r for r in cls.values if r != cls.NO_CLINICAL_STAFF]
 
 
 class AlertRecipient(models.Model):
@@ -270,6 +277,31 @@ class AlertRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_reason_display()})"
+
+
+class AlertStep(models.Model):
+    """One escalation step of a safety alert, as taken: the level reached, how
+    many people it added, and whether an on-call address was paged. A level
+    with nobody new to tell is recorded and passed through at once."""
+
+    alert = models.ForeignKey(SafetyAlert, on_delete=models.CASCADE, related_name="steps")
+    level = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+    added = models.PositiveIntegerField(default=0)
+    on_call_address = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "level", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "level"], name="one_step_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"escalation {self.level} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def nobody_new(self) -> bool:
+        return not self.added and not self.on_call_address
 
 
 class LinkPurpose(models.TextChoices):
@@ -436,8 +468,13 @@ class CheckIn(BaseModel):
     patient = _patient("checkins")
     episode = _episode()
     day = models.DateField()
-    mood = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
-    cravings = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    # blank only when the patient said no more than "I do not feel safe"
+    mood = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    cravings = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
     triggers = models.JSONField(default=list, blank=True)
     note = models.CharField(max_length=500, blank=True)
     not_safe = models.BooleanField(
@@ -454,6 +491,11 @@ class CheckIn(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(mood__lte=10) & models.Q(cravings__lte=10),
                 name="checkin_scales_0_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(not_safe=True)
+                | (models.Q(mood__isnull=False) & models.Q(cravings__isnull=False)),
+                name="checkin_scales_unless_not_safe",
             ),
         ]
 

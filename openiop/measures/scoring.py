@@ -119,18 +119,21 @@ def parse_answers(definition: dict, answers) -> dict[str, int | None]:
     return parsed
 
 
-def _skipped(definition: dict, values: dict[str, int | None]) -> set[str]:
-    """Items a published skip instruction lets the respondent pass over."""
-    skipped: set[str] = set()
+def _skipped(definition: dict, values: dict[str, int | None]) -> dict[str, dict]:
+    """Items a published skip instruction lets the respondent pass over, each
+    with the first rule that skips it (the one the respondent's answers
+    triggered: "never drinks" rather than a later rule it implies)."""
+    skipped: dict[str, dict] = {}
     for rule in definition.get("skip_rules", []):
         when = rule["when_sum_of"]
         vals = [0 if i in skipped else values.get(i) for i in when]
         if all(v is not None for v in vals) and sum(vals) == rule["equals"]:
-            skipped |= set(rule["skip"])
+            for item_id in rule["skip"]:
+                skipped.setdefault(item_id, rule)
     return skipped
 
 
-def _refuse_skipped_answers(definition: dict, values: dict, skipped: set[str]) -> None:
+def _refuse_skipped_answers(definition: dict, values: dict, skipped: dict[str, dict]) -> None:
     """An answer other than the lowest to an item the instrument's own skip
     instruction passes over contradicts the answer that triggered the skip (a
     respondent who never drinks cannot drink 10 or more a day): refused, naming
@@ -138,16 +141,13 @@ def _refuse_skipped_answers(definition: dict, values: dict, skipped: set[str]) -
     0 like the skip itself."""
     by_id = {it["id"]: it for it in ins.items(definition)}
     errors: dict[str, list[str]] = {}
-    for rule in definition.get("skip_rules", []):
-        for item_id in rule["skip"]:
-            value = values.get(item_id)
-            if item_id not in skipped or value is None:
-                continue
-            if ins.points(definition, by_id[item_id], value) != 0:
-                errors[_field(item_id)] = [
-                    f"Item {item_id} is skipped by the instructions ({rule['text']}); "
-                    "leave it empty or correct the answer that skips it."
-                ]
+    for item_id, rule in skipped.items():
+        value = values.get(item_id)
+        if value is not None and ins.points(definition, by_id[item_id], value) != 0:
+            errors[_field(item_id)] = [
+                f"Item {item_id} is skipped by the instructions ({rule['text']}); "
+                "leave it unanswered or correct the answer that skips it."
+            ]
     if errors:
         raise AnswerError(next(iter(errors.values()))[0], fields=errors)
 
@@ -170,6 +170,11 @@ def score(definition: dict, answers, *, sex: str | None = None) -> Score:
     its = ins.items(definition)
     skipped = _skipped(definition, values)
     _refuse_skipped_answers(definition, values, skipped)
+    if all(v is None for v in values.values()):
+        raise AnswerError(
+            "No question is answered: answer at least one, or do not save the form.",
+            fields={"answers": ["Answer at least one question."]},
+        )
     unanswered = [it for it in its if values[it["id"]] is None and it["id"] not in skipped]
     required = [it for it in unanswered if it.get("required")]
     if required:

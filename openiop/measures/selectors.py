@@ -201,8 +201,9 @@ def alert_list(*, actor, status: str = "open", mine: bool = False):
         qs = qs.filter(status=status)
     if mine:
         qs = _for_user(qs, actor)
-    order = "created_at" if status == AlertStatus.OPEN else "-created_at"
-    return qs.order_by(order, "id")
+    if status == AlertStatus.OPEN:  # safety alerts first, each the longest waiting first
+        return qs.order_by(Case(When(tier=AlertTier.SAFETY, then=0), default=1), "created_at", "id")
+    return qs.order_by("-created_at", "-id")
 
 
 def alert_detail(*, actor, alert_uuid) -> SafetyAlert:
@@ -217,8 +218,9 @@ def alert_detail(*, actor, alert_uuid) -> SafetyAlert:
             "assessment",
             "checkin",
             "acknowledged_by",
+            "organization",
         )
-        .prefetch_related("routing__user")
+        .prefetch_related("routing__user", "steps")
         .first()
     )
     if alert is None:

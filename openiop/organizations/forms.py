@@ -65,3 +65,30 @@ class TrackForm(forms.Form):
     end_time = forms.TimeField(widget=TIME)
     capacity = forms.IntegerField(min_value=1, max_value=200, initial=12)
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+
+class OnCallForm(forms.Form):
+    on_call_user = forms.ChoiceField(
+        label="On-call person",
+        required=False,
+        help_text="Told last, when the program's team and the directors have not acknowledged "
+        "a safety alert. Only people with an organization-wide clinical role are listed: they "
+        "can open every alert.",
+    )
+    on_call_email = forms.CharField(
+        label="On-call address",
+        required=False,
+        max_length=254,
+        help_text="Paged with the on-call person: a pager's email or a shared inbox. It is also "
+        "paged at once when nobody holds a clinical role to receive an alert.",
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {str(u.uuid): u for u in candidates}
+        self.fields["on_call_user"].choices = [("", "Nobody")] + [
+            (key, u.get_display_name()) for key, u in self.people.items()
+        ]
+
+    def chosen_user(self):
+        return self.people.get(self.cleaned_data.get("on_call_user") or "")

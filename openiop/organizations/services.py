@@ -6,7 +6,7 @@ from decimal import Decimal
 import zipcodes
 from django.db import IntegrityError, transaction
 
-from openiop.access.services import require
+from openiop.access.services import deny, require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.errors import ApplicationError
@@ -221,3 +221,75 @@ def track_update(*, actor, track: Track, **data) -> Track:
     except IntegrityError:
         raise ApplicationError.for_field("name", "This program has a track of that name.") from None
     return track
+
+
+# the safety net's last step --------------------------------------------------------------
+
+
+def on_call_candidates(organization_id: int):
+    """Who may be the on-call contact: an active account holding, across the
+    whole organization, a role that can open and acknowledge every safety
+    alert (from the permission registry). A billing clerk, an auditor or a
+    director of one program could not answer an alert of another program."""
+    from openiop.access.permissions import PERMISSIONS
+    from openiop.accounts.models import Membership, User
+
+    roles = PERMISSIONS["alert.view"] & PERMISSIONS["alert.acknowledge"]
+    holders = Membership.objects.filter(
+        organization_id=organization_id,
+        program__isnull=True,
+        is_active=True,
+        role__in=roles,
+    ).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=holders).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def organization_set_on_call(*, actor, organization: Organization, user, email: str):
+    """Set the organization's on-call contact (a person, an address, or both;
+    both blank leaves the last step of escalation with nobody, which the alert
+    pages say). Only organization-wide managers may set it."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not can_manage_organization(actor, organization):
+        deny(actor, "organization.manage", action=Action.UPDATE)
+    email = (email or "").strip()
+    if user is not None and not on_call_candidates(organization.pk).filter(pk=user.pk).exists():
+        raise ApplicationError.for_field(
+            "on_call_user",
+            "The on-call contact must hold an active organization-wide clinical role "
+            "(director, clinician, prescriber or intake coordinator) to open every alert.",
+        )
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ApplicationError.for_field(
+                "on_call_email", "Enter a valid email address."
+            ) from None
+    values = {"on_call_user": user, "on_call_email": email}
+    changed = [k for k, v in values.items() if getattr(organization, k) != v]
+    if not changed:
+        return organization
+    with transaction.atomic():
+        for k, v in values.items():
+            setattr(organization, k, v)
+        organization.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="organization.on_call",
+            obj=organization,
+            changed_fields=changed,
+        )
+    return organization
+
+
+def can_manage_organization(actor, organization) -> bool:
+    """Organization-wide "organization.manage" (a program director of one
+    program does not set the organization's on-call contact)."""
+    from openiop.access.scope import grant
+
+    return organization.pk in grant(actor, "organization.manage").organization_ids

@@ -9,6 +9,7 @@ urlpatterns = [
     path("programs/<uuid:program_uuid>/tracks/new/", views.track_new, name="track_new"),
     path("tracks/<uuid:track_uuid>/edit/", views.track_edit, name="track_edit"),
     path("staff/", views.staff, name="staff"),
+    path("safety/", views.safety, name="safety"),
     path(
         "staff/<uuid:user_uuid>/enrolment-code/",
         views.staff_enrolment_code,

@@ -4,17 +4,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from openiop.access.scope import can
+from openiop.access.scope import can, grant
 from openiop.accounts.models import Membership, StaffCredential, User
 from openiop.accounts.two_factor import enrolment_code_issue
+from openiop.audit.models import Action
+from openiop.audit.services import audit_denied
 from openiop.care.models import EpisodeStatus
-from openiop.core.decorators import requires
+from openiop.core.decorators import forbidden, requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
 from openiop.organizations import services
-from openiop.organizations.forms import ProgramForm, TrackForm
-from openiop.organizations.models import Program, Site, Track
+from openiop.organizations.forms import OnCallForm, ProgramForm, TrackForm
+from openiop.organizations.models import Organization, Program, Site, Track
 
 
 @requires("program.view")
@@ -33,10 +35,11 @@ def programs(request):
         if can(request.user, "program.manage", organization_id=p.organization_id, program_id=p.pk)
     }
     sites = Site.objects.visible_to(request.user, "view")
+    safety_net = bool(grant(request.user, "organization.manage").organization_ids)
     return render(
         request,
         "organizations/programs.html",
-        {"page": page, "manageable": manageable, "sites": sites},
+        {"page": page, "manageable": manageable, "sites": sites, "safety_net": safety_net},
     )
 
 
@@ -132,4 +135,67 @@ def staff_enrolment_code(request, user_uuid):
         request,
         "organizations/enrolment_code.html",
         {"person": user, "raw_code": raw, "expires_at": code.expires_at},
+    )
+
+
+def _email_stays_here() -> str:
+    """Where messages go when the email backend does not deliver them to an
+    inbox (console, files, memory), or "" for a real mail server."""
+    from django.conf import settings
+
+    stays = {
+        "console": "the server's log",
+        "filebased": f"files under {settings.EMAIL_FILE_PATH}" if settings.DEBUG else "files",
+        "locmem": "memory (tests)",
+        "dummy": "nowhere",
+    }
+    kind = settings.EMAIL_BACKEND.rsplit(".", 2)[-2] if "." in settings.EMAIL_BACKEND else ""
+    return stays.get(kind, "")
+
+
+@requires("organization.manage")
+def safety(request):
+    """The safety net of the organization: the on-call contact (the last step of
+    an alert's escalation), who a queue alert reaches now, and each program's
+    escalation delays."""
+    from openiop.measures.services.alerts import queue_now
+
+    org_ids = grant(request.user, "organization.manage").organization_ids
+    organization = Organization.objects.filter(pk__in=org_ids).order_by("name").first()
+    if organization is None:  # a director of one program
+        audit_denied(actor=request.user, event="organization.manage", action=Action.READ)
+        return forbidden(
+            request, "Only organization-wide administrators and directors set the safety net."
+        )
+    candidates = list(services.on_call_candidates(organization.pk))
+    initial = {
+        "on_call_user": str(organization.on_call_user.uuid) if organization.on_call_user else "",
+        "on_call_email": organization.on_call_email,
+    }
+    form = OnCallForm(request.POST or None, initial=initial, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_set_on_call(
+                actor=request.user,
+                organization=organization,
+                user=form.chosen_user(),
+                email=form.cleaned_data["on_call_email"],
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "The on-call contact is saved.")
+            return redirect("organizations:safety")
+    return render(
+        request,
+        "organizations/safety.html",
+        {
+            "organization": organization,
+            "form": form,
+            "queue": queue_now(organization.pk),
+            "email_stays": _email_stays_here(),
+            "programs": Program.objects.filter(organization=organization, is_active=True)
+            .select_related("site")
+            .order_by("name"),
+        },
     )

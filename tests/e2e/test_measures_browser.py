@@ -105,7 +105,7 @@ def test_an_item_9_answer_on_the_phone_reaches_the_clinicians_dashboard(new_page
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
     expect(phone.get_by_role("alert")).to_contain_text("988")
     expect(phone.get_by_role("alert")).to_contain_text(
-        "2 members of your care team have been paged"
+        "2 people of your care team have been alerted"
     )
     assert Response.objects.get().total == 9
     # the link worked once

@@ -157,6 +157,12 @@ MATRIX = {
         None,
         page(MANAGERS),
     ),
+    ("organization/safety/", "safety"): (
+        "get",
+        lambda c: "/organization/safety/",
+        None,
+        page({"admin"}),  # organization-wide managers only
+    ),
     ("organization/staff/<uuid:user_uuid>/enrolment-code/", "staff_enrolment_code"): (
         "post",
         lambda c: f"/organization/staff/{c.clinician_a.uuid}/enrolment-code/",

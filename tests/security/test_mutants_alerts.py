@@ -69,8 +69,10 @@ def test_an_inactive_primary_clinician_is_not_told(cast):
     assert routed(episode) == [(cast.director_a.pk, "program_director")]
 
 
-def test_organization_wide_directors_are_told_and_directors_elsewhere_are_not(cast):
-    org_director = staff("program_director", organization=cast.org)
+def test_the_programs_own_directors_are_told_first_not_organization_wide_or_elsewhere(cast):
+    """Organization-wide directors are the escalation (level 1), not the first
+    recipients of every alert of the organization."""
+    staff("program_director", organization=cast.org)
     staff("program_director", program=cast.program_b)
     other_org = OrganizationFactory()
     staff("program_director", program=ProgramFactory(organization=other_org))
@@ -78,7 +80,6 @@ def test_organization_wide_directors_are_told_and_directors_elsewhere_are_not(ca
     assert {uid for uid, _ in routed(cast.episode_a)} == {
         cast.clinician_a.pk,
         cast.director_a.pk,
-        org_director.pk,
     }
 
 
@@ -162,16 +163,39 @@ def test_the_queue_is_the_organization_wide_clinical_staff_each_once(cast):
     )
 
 
-def test_without_organization_wide_clinical_staff_the_administrators_are_the_queue(cast):
+def test_without_organization_wide_clinical_staff_the_programs_intake_and_directors(cast):
+    """Everyone on these tiers can open a queue alert: the queue is shown to the
+    clinical staff of every program of the organization."""
     Membership.objects.filter(user=cast.intake).update(is_active=False)
-    second = spaced("administrator", organization=cast.org)
+    program_intake = spaced("intake_coordinator", program=cast.program_b)
+    spaced("intake_coordinator", program=ProgramFactory(organization=OrganizationFactory()))
     assert sorted(_queue(cast.org.pk)) == sorted(
-        [(cast.admin.pk, "organization_queue"), (second.pk, "organization_queue")]
+        [(cast.director_a.pk, "organization_queue"), (program_intake.pk, "organization_queue")]
+    )
+
+
+def test_then_the_programs_clinical_staff_then_the_administrators_to_staff_it(cast):
+    Membership.objects.filter(user=cast.intake).update(is_active=False)
+    Membership.objects.filter(user=cast.director_a).update(is_active=False)
+    assert sorted(_queue(cast.org.pk)) == sorted(
+        (u.pk, "organization_queue")
+        for u in (cast.clinician_a, cast.clinician_b, cast.prescriber_a)
+    )
+    Membership.objects.exclude(role__in=["administrator", "auditor", "billing"]).update(
+        is_active=False
+    )
+    second = spaced("administrator", organization=cast.org)
+    spaced("administrator", program=cast.program_a)  # not organization-wide
+    assert sorted(_queue(cast.org.pk)) == sorted(
+        [(cast.admin.pk, "no_clinical_staff"), (second.pk, "no_clinical_staff")]
     )
 
 
 def test_an_alert_goes_to_the_teams_of_every_current_episode_the_newest_first(cast):
-    org_director = staff("program_director", organization=cast.org)
+    b_director = staff("program_director", program=cast.program_b)
+    Membership.objects.create(
+        user=b_director, role="program_director", program=cast.program_a, organization=cast.org
+    )
     newer = EpisodeFactory(
         patient=cast.patient_a,
         program=cast.program_b,
@@ -182,7 +206,7 @@ def test_an_alert_goes_to_the_teams_of_every_current_episode_the_newest_first(ca
     assert routing.episode == newer and not routing.on_queue
     assert routing.recipients == [
         (cast.clinician_b.pk, "primary_clinician"),
-        (org_director.pk, "program_director"),  # the director of both, once
+        (b_director.pk, "program_director"),  # the director of both, once
         (cast.clinician_a.pk, "primary_clinician"),
         (cast.director_a.pk, "program_director"),
     ]
@@ -265,6 +289,12 @@ def raised(cast, *, due=SUNDAY, patient=None) -> SafetyAlert:
     )
     SafetyAlert.objects.filter(pk=alert.pk).update(next_escalation_at=due)
     return SafetyAlert.objects.get(pk=alert.pk)
+
+
+def level_one_adds_someone(cast):
+    """An organization-wide director (no email): program A's director is told
+    first, so without one level 1 would add nobody and be passed through."""
+    return staff("program_director", organization=cast.org, username="org.director")
 
 
 def acknowledge(alert, by) -> None:
@@ -389,7 +419,12 @@ def test_each_level_adds_its_people_pages_everyone_told_audits_and_schedules_the
     )
     assert (event.object_type, event.object_id) == ("safetyalert", str(alert.uuid))
     assert event.patient_id == cast.patient_a.pk
-    assert event.detail == {"level": 1, "added": 2, "on_call_address": False}
+    assert event.detail == {
+        "level": 1,
+        "added": 2,
+        "on_call_address": False,
+        "passed_with_nobody_new": [],
+    }
 
     last = SUNDAY + dt.timedelta(minutes=40)
     swept = alerts_sweep(now=last)
@@ -403,7 +438,12 @@ def test_each_level_adds_its_people_pages_everyone_told_audits_and_schedules_the
         + [("on-call@example.test", last)]
     )
     event = AuditEvent.objects.filter(event="safety_alert.escalate").latest("id")
-    assert event.detail == {"level": 2, "added": 1, "on_call_address": True}
+    assert event.detail == {
+        "level": 2,
+        "added": 1,
+        "on_call_address": True,
+        "passed_with_nobody_new": [],
+    }
     assert alerts_sweep(now=last + dt.timedelta(days=1)).escalated == 0
 
 
@@ -411,6 +451,7 @@ def test_the_sweep_escalates_each_due_open_safety_alert_most_overdue_first_and_c
     """Due means at or before now; an acknowledged alert, one not due yet and a
     clinical attention flag (even one given an escalation time) stay put."""
     with_email(cast.clinician_a, cast.director_a, cast.clinician_b)
+    level_one_adds_someone(cast)
     due_now = raised(cast, due=SUNDAY)
     most_overdue = raised(cast, patient=cast.patient_b, due=SUNDAY - dt.timedelta(hours=1))
     not_yet = raised(cast, due=SUNDAY + dt.timedelta(seconds=1))
@@ -437,6 +478,7 @@ def test_the_sweep_escalates_each_due_open_safety_alert_most_overdue_first_and_c
 
 
 def test_the_sweep_runs_at_the_current_time_by_default(cast):
+    level_one_adds_someone(cast)
     overdue = raised(cast, due=timezone.now() - dt.timedelta(minutes=1))
     later = raised(cast, due=timezone.now() + dt.timedelta(hours=1))
     assert alerts_sweep().escalated == 1
@@ -461,6 +503,7 @@ def during_the_sweep(monkeypatch, action):
 
 def test_an_escalation_happens_once_per_level_even_when_two_sweeps_run(cast, monkeypatch):
     with_email(cast.clinician_a, cast.director_a)
+    level_one_adds_someone(cast)
     alert = raised(cast)
     other = during_the_sweep(monkeypatch, lambda: alerts_sweep(now=SUNDAY))
     swept = alerts_sweep(now=SUNDAY)
@@ -472,6 +515,7 @@ def test_an_escalation_happens_once_per_level_even_when_two_sweeps_run(cast, mon
 
 
 def test_an_alert_acknowledged_while_the_sweep_runs_is_not_escalated(cast, monkeypatch):
+    level_one_adds_someone(cast)
     first = raised(cast, due=SUNDAY - dt.timedelta(minutes=5))
     second = raised(cast, due=SUNDAY)
     during_the_sweep(monkeypatch, lambda: acknowledge(first, cast.clinician_a))
@@ -490,7 +534,7 @@ def test_a_page_waits_for_the_time_it_was_made_for(cast):
     with_email(cast.clinician_a)
     alert = raised(cast)
     OutboxMessage.objects.all().delete()
-    assert alerts._page(alert, [cast.clinician_a.pk], level=1, now=SUNDAY) == 1
+    assert alerts._page(alert, [(cast.clinician_a.pk, "escalated")], level=1, now=SUNDAY) == 1
     assert list(OutboxMessage.objects.values_list("key", "not_before")) == [
         (f"alert:{alert.uuid}:1:user:{cast.clinician_a.pk}", SUNDAY)
     ]
@@ -529,6 +573,7 @@ def test_every_chunk_of_a_long_sweep_is_escalated_and_counted(cast, monkeypatch)
 
 
 def test_a_long_sweep_reaches_past_its_first_chunks(cast, monkeypatch):
+    level_one_adds_someone(cast)
     monkeypatch.setattr(alerts, "CHUNK", 2)
     made = [raised(cast, due=SUNDAY - dt.timedelta(minutes=m)) for m in range(5, 0, -1)]
     assert alerts_sweep(now=SUNDAY).escalated == 5

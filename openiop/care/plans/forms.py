@@ -252,7 +252,9 @@ class RelapseForm(forms.Form):
     warning_signs = forms.CharField(widget=AREA, label="Warning signs")
     coping_strategies = forms.CharField(widget=AREA, label="What I will do instead")
     people_to_call = forms.CharField(
-        widget=AREA, label="People to call", help_text="One a line: name, relationship, phone."
+        widget=AREA,
+        label="People to call",
+        help_text="One person on each line: name, relationship, phone.",
     )
     safe_places = forms.CharField(widget=SMALL, required=False, label="Safe places")
     reasons = forms.CharField(widget=SMALL, required=False, label="Why my recovery matters")
@@ -372,13 +374,26 @@ class SafetyPlanForm(forms.Form):
                 label=label,
                 widget=AREA,
                 required=required,
-                help_text="One a line." if name != "reasons" else "",
+                help_text="One item on each line." if name != "reasons" else "",
             )
 
 
 class SafetyPlanSignForm(forms.Form):
+    ROLES = [("patient", "Patient"), ("clinician", "Clinician")]
+
     revision = forms.IntegerField(widget=forms.HiddenInput)
-    role = forms.ChoiceField(choices=[("patient", "Patient"), ("clinician", "Clinician")])
+    role = forms.ChoiceField(choices=ROLES)
     typed_name = forms.CharField(
         max_length=150, required=False, label="Patient's typed name (for the patient's signature)"
     )
+
+    def __init__(self, *args, signed=(), **kwargs):
+        """Offers only the signatures the version still needs."""
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, label) for r, label in self.ROLES if r not in signed]
+        if "patient" in signed:
+            del self.fields["typed_name"]
+
+    @property
+    def complete(self) -> bool:
+        return not self.fields["role"].choices

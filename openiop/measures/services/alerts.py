@@ -38,6 +38,7 @@ from openiop.measures.models import (
     SAFETY_KINDS,
     AlertRecipient,
     AlertStatus,
+    AlertStep,
     AlertTier,
     RecipientReason,
     SafetyAlert,
@@ -88,7 +89,9 @@ def _recipients(episode, organization_id) -> list[tuple[int, str]]:
         and members.filter(user_id=clinician.pk).exists()  # still on the program's staff
     ):
         out.append((clinician.pk, RecipientReason.PRIMARY_CLINICIAN))
-    for uid in members.filter(role=Role.PROGRAM_DIRECTOR).values_list("user_id", flat=True):
+    # the program's own directors (organization-wide ones are the escalation)
+    directors = members.filter(role=Role.PROGRAM_DIRECTOR, program_id=episode.program_id)
+    for uid in directors.values_list("user_id", flat=True):
         out.append((uid, RecipientReason.PROGRAM_DIRECTOR))
     if not out:
         for uid in members.filter(role=Role.CLINICIAN).values_list("user_id", flat=True):
@@ -97,13 +100,33 @@ def _recipients(episode, organization_id) -> list[tuple[int, str]]:
 
 
 def _queue(organization_id) -> list[tuple[int, str]]:
-    """The organization's safety queue: its organization-wide clinical staff, or,
-    with none, its administrators (every organization has one)."""
-    members = _members(organization_id).filter(program__isnull=True)
-    uids = list(members.filter(role__in=CLINICAL_ROLES).values_list("user_id", flat=True))
-    if not uids:
-        uids = list(members.filter(role=Role.ADMINISTRATOR).values_list("user_id", flat=True))
-    return _unique((uid, RecipientReason.ORGANIZATION_QUEUE) for uid in uids)
+    """The organization's safety queue, which every clinical role of the
+    organization can open: its organization-wide clinical staff; with none, the
+    intake coordinators and directors of its programs; with none, any clinical
+    staff of its programs. With no clinical staff at all, its administrators
+    are told to put someone on it (they cannot open the alert)."""
+    members = _members(organization_id).filter(role__in=CLINICAL_ROLES)
+    for group in (
+        members.filter(program__isnull=True),
+        members.filter(role__in=(Role.INTAKE_COORDINATOR, Role.PROGRAM_DIRECTOR)),
+        members,
+    ):
+        uids = list(group.order_by("user_id").values_list("user_id", flat=True))
+        if uids:
+            return _unique((uid, RecipientReason.ORGANIZATION_QUEUE) for uid in uids)
+    admins = _members(organization_id).filter(role=Role.ADMINISTRATOR, program__isnull=True)
+    return _unique(
+        (uid, RecipientReason.NO_CLINICAL_STAFF)
+        for uid in admins.order_by("user_id").values_list("user_id", flat=True)
+    )
+
+
+def queue_now(organization_id) -> list[tuple[User, str]]:
+    """Who an alert on the organization's safety queue would reach now, with
+    why (for the settings page)."""
+    pairs = _queue(organization_id)
+    users = User.objects.in_bulk([uid for uid, _ in pairs])
+    return [(users[uid], RecipientReason(reason).label) for uid, reason in pairs]
 
 
 def current_episodes(patient) -> list[Episode]:
@@ -170,7 +193,10 @@ def alert_raise(
         actor_name=PATIENT_VIA_LINK if actor is None else None,
     )
     if alert.pages:
-        _page(alert, [uid for uid, _ in routing.recipients], level=0, now=now)
+        clinical = set(RecipientReason.clinical())
+        nobody = not any(reason in clinical for _, reason in routing.recipients)
+        address = alert.organization.on_call_email if nobody else ""
+        _page(alert, routing.recipients, level=0, now=now, address=address)
     return alert
 
 
@@ -197,50 +223,106 @@ def alert_link(alert) -> str:
     return settings.SITE_URL + reverse("measures:alert", kwargs={"alert_uuid": alert.uuid})
 
 
-def _body(alert, level: int) -> str:
-    why = {
-        0: "You are on the care team of a patient who needs a response.",
-        1: "A safety alert has not been acknowledged in time and is escalated to you.",
-        2: "A safety alert is still not acknowledged: you are the on-call contact.",
-    }[level]
+FIRST = {
+    RecipientReason.PRIMARY_CLINICIAN: "You are the primary clinician of a patient whose "
+    "safety alert needs a response.",
+    RecipientReason.PROGRAM_DIRECTOR: "You are a director of the program of a patient whose "
+    "safety alert needs a response.",
+    RecipientReason.PROGRAM_CLINICIAN: "You are a clinician of the program of a patient whose "
+    "safety alert needs a response (nobody else of the patient's team could be told).",
+    RecipientReason.ORGANIZATION_QUEUE: "A safety alert is on your organization's safety queue: "
+    "the patient has no program team to take it (not admitted yet, or a program without staff).",
+    RecipientReason.ESCALATED: "A safety alert was not acknowledged in time and is escalated "
+    "to you as a director.",
+    RecipientReason.ON_CALL: "A safety alert is still not acknowledged: you are the "
+    "organization's on-call contact.",
+}
+ON_CALL_ADDRESS = (
+    "A safety alert is still not acknowledged: this address is the organization's on-call contact."
+)
+NO_CLINICAL_STAFF = (
+    "A safety alert was raised in your organization and no one holds an active clinical role "
+    "to receive it. Give a clinician, director or intake coordinator an active role now, or set "
+    "the on-call contact: the alert waits on the organization's safety queue, which every "
+    "clinical member of staff sees."
+)
+
+
+@dataclass
+class Page:
+    """The messages of one alert at one level: everyone told so far is emailed,
+    the people new at this level (with why) and the on-call address if any."""
+
+    alert: SafetyAlert
+    level: int
+    told: set[int]
+    new: dict[int, str] = field(default_factory=dict)
+    address: str = ""
+
+
+def _why(page: Page, uid: int | None) -> str:
+    if uid is None:
+        return ON_CALL_ADDRESS
+    if uid in page.new:
+        return FIRST.get(page.new[uid], NO_CLINICAL_STAFF)
+    if page.level == 1 and page.new:
+        went = "It has now also gone to the directors."
+    elif page.level == LAST_LEVEL and (page.new or page.address):
+        went = "It has now gone to the organization's on-call contact."
+    else:
+        went = "There is nobody further to escalate it to: answer it, or ask a colleague to."
+    return f"Reminder: a safety alert sent to you is still not acknowledged. {went}"
+
+
+def _body(page: Page, uid: int | None) -> str:
+    from django.conf import settings
+
+    if uid is not None and page.new.get(uid) == RecipientReason.NO_CLINICAL_STAFF:
+        where = settings.SITE_URL + reverse("organizations:staff")
+        return (
+            f"{NO_CLINICAL_STAFF}\n\nStaff and roles:\n{where}\n\n"
+            "This message holds no patient information.\n"
+        )
     return (
-        f"{why}\n\nOpen it, sign in and acknowledge it with what was done:\n"
-        f"{alert_link(alert)}\n\n"
+        f"{_why(page, uid)}\n\nOpen it, sign in and acknowledge it with what was done:\n"
+        f"{alert_link(page.alert)}\n\n"
         "This message holds no patient information. If you cannot act on it, tell "
         "your program director.\n"
     )
 
 
-def _page(alert, user_ids, *, level: int, now, extra_address: str = "") -> int:
-    """Email each person (and an on-call address): outbox rows, one key each
-    (a key already there is not sent again). Returns how many were new."""
-    return _page_many([(alert, level, extra_address)], {alert.pk: set(user_ids)}, now)
+def _page(alert, pairs, *, level: int, now, address: str = "") -> int:
+    """Email each of (user id, reason) (and an on-call address): outbox rows,
+    one key each (a key already there is not sent again). Returns how many
+    were new."""
+    pairs = list(pairs)
+    page = Page(alert, level, told={u for u, _ in pairs}, new=dict(pairs), address=address)
+    return _page_many([page], now)
 
 
-def _page_many(pages, told: dict, now) -> int:
-    """The messages of several (alert, level, on-call address) at once; `told`
-    maps each alert to the people to email."""
+def _page_many(pages: list[Page], now) -> int:
+    """The messages of several pages at once."""
     from openiop.messaging.services import outbox_put_many
 
-    wanted = set().union(*told.values())
+    wanted = set().union(*(p.told for p in pages)) if pages else set()
     users = {
         u.pk: u for u in User.objects.filter(pk__in=list(wanted), is_active=True).exclude(email="")
     }
     messages = []
-    for alert, level, address in pages:
-        targets = [(f"user:{u.pk}", u, u.email) for uid in told[alert.pk] if (u := users.get(uid))]
-        if address:
-            targets.append(("on-call", None, address))
+    for page in pages:
+        targets = [(f"user:{u.pk}", u, u.email) for uid in page.told if (u := users.get(uid))]
+        if page.address:
+            targets.append(("on-call", None, page.address))
         messages += [
             {
-                "key": f"alert:{alert.uuid}:{level}:{who}",
-                "organization_id": alert.organization_id,
+                "key": f"alert:{page.alert.uuid}:{page.level}:{who}",
+                "organization_id": page.alert.organization_id,
                 "to_user": user,
                 "to_address": to,
                 "subject": SUBJECT,
-                "body": _body(alert, level),
+                "body": _body(page, user.pk if user else None),
                 "topic": "safety_alert",
-                "topic_id": str(alert.uuid),
+                "topic_id": str(page.alert.uuid),
                 "not_before": now,
             }
             for who, user, to in targets
@@ -289,21 +371,26 @@ def escalation_delay(episode, now: dt.datetime) -> dt.timedelta:
 
 
 def _escalation_targets(alert, level: int) -> tuple[list[tuple[int, str]], str]:
-    """Level 1: the directors (of the program, and organization-wide); level 2:
-    the organization's on-call contact (a person and/or an address). For a
-    patient in no program only organization-wide roles can see the alert, so
-    only they are escalated to."""
+    """Level 1: the directors (of the program and organization-wide; for an
+    alert on the queue the organization-wide directors, or with none the
+    directors of its programs, who all see the queue); level 2: the
+    organization's on-call contact (a person who can still open every alert,
+    and/or an address)."""
+    from openiop.organizations.services import on_call_candidates
+
     if level == 1:
-        members = _members(alert.organization_id, alert.program_id).filter(
-            role=Role.PROGRAM_DIRECTOR
-        )
-        if alert.program_id is None:
-            members = members.filter(program__isnull=True)
-        uids = members.values_list("user_id", flat=True)
+        directors = _members(alert.organization_id).filter(role=Role.PROGRAM_DIRECTOR)
+        if alert.program_id is not None and not alert.on_queue:
+            members = directors.filter(Q(program_id=alert.program_id) | Q(program__isnull=True))
+        else:
+            members = directors.filter(program__isnull=True)
+            if not members.exists():
+                members = directors
+        uids = members.order_by("user_id").values_list("user_id", flat=True)
         return _unique((uid, RecipientReason.ESCALATED) for uid in uids), ""
     org = alert.organization
     people = []
-    if org.on_call_user_id and org.on_call_user.is_active:
+    if org.on_call_user_id and on_call_candidates(org.pk).filter(pk=org.on_call_user_id).exists():
         people.append((org.on_call_user_id, RecipientReason.ON_CALL))
     return people, org.on_call_email
 
@@ -343,10 +430,10 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
     """One chunk: lock the chunk's alerts that are still open and at the level
     read (another sweep, or an acknowledgement, may have got there first; on
     PostgreSQL a row another sweep holds is skipped: it is that sweep's, and
-    waiting for it could deadlock two sweeps whose chunks overlap), move them
-    up a level in one update per level and delay, then add
-    the level's people, page everyone told so far and audit, in a few queries
-    for the whole chunk."""
+    waiting for it could deadlock two sweeps whose chunks overlap), take each
+    up a level (passing at once through a level with nobody new to tell),
+    record the steps, add the level's people, page everyone told so far and
+    audit, in a few queries for the whole chunk."""
     for alert in alerts:
         if alert.program_id not in delays:
             delays[alert.program_id] = escalation_delay(alert.episode, now)
@@ -355,39 +442,50 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
         .filter(pk__in=[a.pk for a in alerts], status=AlertStatus.OPEN)
         .values_list("pk", "escalation_level")
     )
-    moved = [(a, a.escalation_level + 1) for a in alerts if (a.pk, a.escalation_level) in still]
-    steps: dict[tuple, list[int]] = defaultdict(list)
-    for alert, level in moved:
-        later = now + delays[alert.program_id] if level < LAST_LEVEL else None
-        steps[(level, later)].append(alert.pk)
-    for (level, later), pks in steps.items():
-        SafetyAlert.objects.filter(pk__in=pks).update(
-            escalation_level=level, next_escalation_at=later, updated_at=now
-        )
-    if not moved:
+    moving = [a for a in alerts if (a.pk, a.escalation_level) in still]
+    if not moving:
         return
-    told: dict[int, set] = {a.pk: set() for a, _ in moved}
+    told: dict[int, set] = {a.pk: set() for a in moving}
     for alert_id, user_id in AlertRecipient.objects.filter(alert_id__in=list(told)).values_list(
         "alert_id", "user_id"
     ):
         told[alert_id].add(user_id)
-    new_rows, pages, events = [], [], []
-    for alert, level in moved:
-        key = (alert.organization_id, alert.program_id, level)
-        if key not in targets:
-            targets[key] = _escalation_targets(alert, level)
-        people, address = targets[key]
-        added = [(uid, reason) for uid, reason in people if uid not in told[alert.pk]]
+    new_rows, step_rows, pages, events = [], [], [], []
+    levels: dict[tuple, list[int]] = defaultdict(list)
+    for alert in moving:
+        level, new, passed = alert.escalation_level, {}, []
+        while True:
+            level += 1
+            key = (alert.organization_id, alert.program_id, alert.on_queue, level)
+            if key not in targets:
+                targets[key] = _escalation_targets(alert, level)
+            people, address = targets[key]
+            new = {uid: reason for uid, reason in people if uid not in told[alert.pk]}
+            step_rows.append(
+                AlertStep(
+                    alert=alert, level=level, at=now, added=len(new), on_call_address=bool(address)
+                )
+            )
+            if new or address or level == LAST_LEVEL:
+                break
+            passed.append(level)
         new_rows += [
             AlertRecipient(alert=alert, user_id=uid, reason=reason, level=level, added_at=now)
-            for uid, reason in added
+            for uid, reason in new.items()
         ]
-        told[alert.pk] |= {uid for uid, _ in added}
+        told[alert.pk] |= set(new)
+        later = now + delays[alert.program_id] if level < LAST_LEVEL else None
+        levels[(level, later)].append(alert.pk)
         # everyone told so far hears it again with the escalation
-        pages.append((alert, level, address))
-        events.append((alert, level, len(added), bool(address)))
+        pages.append(Page(alert, level, told=told[alert.pk], new=new, address=address))
+        events.append((alert, level, len(new), bool(address), passed))
+    for (level, later), pks in levels.items():
+        SafetyAlert.objects.filter(pk__in=pks).update(
+            escalation_level=level, next_escalation_at=later, updated_at=now
+        )
     AlertRecipient.objects.bulk_create(new_rows)
-    out.messages += _page_many(pages, told, now)
+    AlertStep.objects.bulk_create(step_rows)
+    out.messages += _page_many(pages, now)
     audit_record_many(
         [
             {
@@ -397,9 +495,14 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
                 "event": "safety_alert.escalate",
                 "obj": alert,
                 "patient": alert.patient,
-                "detail": {"level": level, "added": added, "on_call_address": on_call},
+                "detail": {
+                    "level": level,
+                    "added": added,
+                    "on_call_address": on_call,
+                    "passed_with_nobody_new": passed,
+                },
             }
-            for alert, level, added, on_call in events
+            for alert, level, added, on_call, passed in events
         ]
     )
     out.escalated += len(events)

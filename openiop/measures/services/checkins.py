@@ -50,8 +50,11 @@ def checkin_record(
             raise ApplicationError("Only the patient can check in for themselves.")
     elif actor is not None:
         raise ApplicationError("A link check-in has no staff actor.")
-    mood = _scale("mood", mood, "a mood")
-    cravings = _scale("cravings", cravings, "how strong the cravings were")
+    # "I do not feel safe" is enough on its own: it is never held back
+    if not (not_safe and mood is None):
+        mood = _scale("mood", mood, "a mood")
+    if not (not_safe and cravings is None):
+        cravings = _scale("cravings", cravings, "how strong the cravings were")
     triggers = list(dict.fromkeys(triggers or []))
     unknown = [t for t in triggers if t not in TRIGGER_LABELS]
     if unknown:

@@ -250,7 +250,7 @@ def alert_acknowledge(*, actor, alert: SafetyAlert, note: str) -> SafetyAlert:
             who = alert.acknowledged_by.get_display_name() if alert.acknowledged_by else "someone"
             raise Conflict(
                 f"This alert was already acknowledged by {who} "
-                f"at {alert.acknowledged_at:%Y-%m-%d %H:%M} UTC."
+                f"at {timezone.localtime(alert.acknowledged_at):%Y-%m-%d %H:%M %Z}."
             )
         alert.refresh_from_db()
         audit_record(

@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from openiop.access.scope import can
 from openiop.audit.services import audit_read
 from openiop.care.models import Episode
 from openiop.core.decorators import requires
-from openiop.core.errors import ApplicationError
+from openiop.core.errors import ApplicationError, Conflict
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
 from openiop.measures import selectors, services
@@ -46,13 +47,17 @@ def alert_detail(request, alert_uuid):
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST":
         if not may_ack:
-            messages.error(request, "This alert cannot be acknowledged (again) by you.")
+            messages.error(request, _not_acknowledged(request, alert))
             return redirect("measures:alert", alert_uuid=alert.uuid)
         if form.is_valid():
             try:
                 services.alert_acknowledge(
                     actor=request.user, alert=alert, note=form.cleaned_data["note"]
                 )
+            except Conflict:
+                alert.refresh_from_db()
+                messages.error(request, _not_acknowledged(request, alert))
+                return redirect("measures:alert", alert_uuid=alert.uuid)
             except ApplicationError as exc:
                 apply_errors(form, exc)
             else:
@@ -73,8 +78,26 @@ def alert_detail(request, alert_uuid):
             "form": form,
             "may_ack": may_ack,
             "messages_sent": messages_about("safety_alert", alert.uuid),
+            "on_call_set": bool(
+                alert.organization.on_call_user_id or alert.organization.on_call_email
+            ),
         },
     )
+
+
+def _not_acknowledged(request, alert) -> str:
+    """Why a note was not saved (someone else acknowledged it meanwhile, in
+    another tab or on another screen), with the note given back to keep."""
+    if alert.is_open:
+        why = "You may not acknowledge this alert."
+    else:
+        when = timezone.localtime(alert.acknowledged_at)
+        who = alert.acknowledged_by.get_display_name() if alert.acknowledged_by else "someone"
+        why = f"{who} acknowledged this alert at {when:%Y-%m-%d %H:%M %Z} before you did."
+    note = request.POST.get("note", "").strip()
+    if note:
+        why += f' Your note was not saved; here it is to keep: "{note[:2000]}"'
+    return why
 
 
 @requires("measure.view")

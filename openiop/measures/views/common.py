@@ -14,6 +14,8 @@ def apply_answer_errors(form, exc: ApplicationError) -> None:
             key = item_field_name(key.split(".", 1)[1])
         fields[key] = msgs
     apply_errors(form, ApplicationError(exc.message, fields=fields))
+    if hasattr(form, "offer_clearing"):
+        form.offer_clearing()
 
 
 def paginate_list(request, items: list, per_page: int = PAGE_SIZE):

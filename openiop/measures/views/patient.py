@@ -118,13 +118,21 @@ def _saved_message(request, response: Response) -> None:
     else:
         text = f"Saved: {response.instrument.short_name}. {response.result.get('note', '')}"
     messages.success(request, text.strip())
-    alerts = list(response.safety_alerts.all())
-    if alerts:
-        messages.warning(
-            request,
-            f"{len(alerts)} safety alert(s) raised and sent to the primary clinician "
-            "and the program director.",
-        )
+    for alert in response.safety_alerts.prefetch_related("routing__user"):
+        messages.warning(request, alert_told(alert))
+
+
+def alert_told(alert) -> str:
+    """What staff are told an alert did: a safety alert names the people it
+    was sent to; a flag for clinical attention pages nobody."""
+    if not alert.pages:
+        return f"Flagged for clinical attention (nobody is paged): {alert.summary}."
+    names = [r.user.get_display_name() for r in alert.routing.all()]
+    where = " (on the organization's safety queue)" if alert.on_queue else ""
+    return (
+        f"Safety alert: {alert.summary}. Sent to {', '.join(names)}{where}; it escalates "
+        "until someone acknowledges it."
+    )
 
 
 def _visible_response(request, response_uuid) -> Response:

@@ -61,11 +61,13 @@ def link(request, token):
 
 def _thanks(request, alerts, *, checkin: bool = False):
     """What the patient is told is what happened: which alert was raised and how
-    many people of their care team were paged (never a name)."""
-    from openiop.measures.models import AlertTier
+    many people who can answer it were alerted (never a name); an
+    administrator told to find someone is not one of them."""
+    from openiop.measures.models import AlertTier, RecipientReason
 
     safety = [a for a in alerts if a.tier == AlertTier.SAFETY]
-    paged = {r.user_id for a in safety for r in a.routing.all()}
+    clinical = set(RecipientReason.clinical())
+    paged = {r.user_id for a in safety for r in a.routing.all() if r.reason in clinical}
     return _private(
         render(
             request,

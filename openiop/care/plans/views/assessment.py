@@ -122,7 +122,23 @@ def assessment_detail(request, assessment_uuid):
             "rules_label": source,
             "levels": asam.LEVELS,
             "can_complete": a.status == "draft" and can(request.user, "assessment.change"),
+            "risk_alert": _risk_alert(request.user, a),
+            "d3": next(d["rating"] for d in dims if d["code"] == "3"),
         },
+    )
+
+
+def _risk_alert(user, assessment):
+    """The safety alert a "high" risk screening raised, if the user may see it."""
+    from openiop.measures.models import AlertKind, SafetyAlert
+
+    if assessment.risk_level != "high":
+        return None
+    return (
+        SafetyAlert.objects.visible_to(user, "view")
+        .filter(assessment=assessment, kind=AlertKind.INTAKE_HIGH_RISK)
+        .prefetch_related("routing__user")
+        .first()
     )
 
 

@@ -89,7 +89,10 @@ def safety_plan(request, episode_uuid):
             "signatures": list(version.signatures.all()) if version else [],
             "earlier": plan.versions.exclude(pk=version.pk)[:10] if version else [],
             "can_change": can_change,
-            "sign_form": f.SafetyPlanSignForm(initial={"revision": plan.revision})
+            "sign_form": f.SafetyPlanSignForm(
+                initial={"revision": plan.revision},
+                signed={sig.role for sig in version.signatures.all()},
+            )
             if plan
             else None,
         },
