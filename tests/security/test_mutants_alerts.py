@@ -612,3 +612,109 @@ def test_the_sweeps_queries_do_not_grow_with_its_alerts(cast):
         return len(run.captured_queries)
 
     assert sweep_of(2, SUNDAY) == sweep_of(6, SUNDAY + dt.timedelta(days=1))
+
+
+# what each message says, levels with nobody new, the steps recorded --------------------------
+
+
+def bodies(alert, level) -> dict:
+    keys = OutboxMessage.objects.filter(key__startswith=f"alert:{alert.uuid}:{level}:")
+    return {m.to_address: m.body.split("\n")[0] for m in keys}
+
+
+def test_first_messages_say_why_and_the_on_call_address_is_paged_when_no_clinician_can_be(cast):
+    with_email(cast.clinician_a, cast.director_a, cast.admin)
+    alert = raised(cast)
+    first = bodies(alert, 0)
+    assert first[cast.clinician_a.email] == alerts.FIRST["primary_clinician"]
+    assert first[cast.director_a.email] == alerts.FIRST["program_director"]
+    # nobody holds a clinical role: the administrators, and the on-call address at once
+    Membership.objects.exclude(role__in=["administrator", "auditor", "billing"]).update(
+        is_active=False
+    )
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+    alert = raised(cast, patient=cast.patient_b)
+    first = bodies(alert, 0)
+    assert first == {
+        cast.admin.email: alerts.NO_CLINICAL_STAFF,
+        "on-call@example.test": alerts.ON_CALL_ADDRESS,
+    }
+    assert f"alert:{alert.uuid}:0:on-call" in set(
+        OutboxMessage.objects.values_list("key", flat=True)
+    )
+
+
+def test_with_a_clinician_to_tell_the_on_call_address_waits_for_its_level(cast):
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+    alert = raised(cast)
+    assert not OutboxMessage.objects.filter(key=f"alert:{alert.uuid}:0:on-call").exists()
+
+
+def test_a_level_with_nobody_new_is_recorded_passed_and_everyone_reminded(cast):
+    """Program A's director is told first; with no organization-wide director
+    level 1 adds nobody: recorded as such, passed at once to level 2, where the
+    on-call person is told why and the others are reminded."""
+    on_call = spaced("clinician", organization=cast.org)
+    with_email(cast.clinician_a, cast.director_a, on_call)
+    cast.org.on_call_user = on_call
+    cast.org.save()
+    alert = raised(cast)
+    swept = alerts_sweep(now=SUNDAY)
+    assert swept.escalated == 1
+    alert.refresh_from_db()
+    assert (alert.escalation_level, alert.next_escalation_at) == (2, None)
+    steps = list(alert.steps.values_list("level", "at", "added", "on_call_address"))
+    assert steps == [(1, SUNDAY, 0, False), (2, SUNDAY, 1, False)]
+    event = AuditEvent.objects.get(event="safety_alert.escalate")
+    assert event.detail["passed_with_nobody_new"] == [1] and event.detail["level"] == 2
+    said = bodies(alert, 2)
+    assert said[on_call.email] == alerts.FIRST["on_call"]
+    for person in (cast.clinician_a, cast.director_a):
+        assert said[person.email].startswith("Reminder") and "on-call contact" in said[person.email]
+    assert not bodies(alert, 1)  # nobody is paged for a level passed through
+
+
+def test_a_step_records_the_on_call_address(cast):
+    cast.org.on_call_email = "on-call@example.test"
+    cast.org.save()
+    alert = raised(cast)
+    alerts_sweep(now=SUNDAY)
+    assert list(alert.steps.values_list("level", "added", "on_call_address")) == [
+        (1, 0, False),
+        (2, 0, True),
+    ]
+
+
+def test_a_level_that_adds_someone_is_not_passed_through(cast):
+    level_one_adds_someone(cast)
+    alert = raised(cast)
+    alerts_sweep(now=SUNDAY)
+    alert.refresh_from_db()
+    assert alert.escalation_level == 1
+    assert list(alert.steps.values_list("level", "added")) == [(1, 1)]
+    said = bodies(alert, 1)
+    assert all(body.startswith("Reminder") and "directors" in body for body in said.values())
+
+
+def test_level_one_of_a_queue_alert_without_organization_wide_directors_is_every_director(cast):
+    """The queue is everyone's: with no organization-wide director, level 1
+    goes to the directors of the organization's programs (who all see it),
+    also for a patient of a program left without staff."""
+    b_director = spaced("program_director", program=cast.program_b)
+    walk_in = raised(cast, patient=PatientFactory(organization=cast.org))
+    assert sorted(_escalation_targets(walk_in, 1)[0]) == sorted(
+        [(cast.director_a.pk, "escalated"), (b_director.pk, "escalated")]
+    )
+    Membership.objects.filter(program=cast.program_a).update(is_active=False)
+    Membership.objects.filter(user=cast.intake).update(is_active=False)
+    staffless = raised(cast)
+    assert staffless.on_queue and staffless.program_id == cast.program_a.pk
+    assert _escalation_targets(staffless, 1) == ([(b_director.pk, "escalated")], "")
+
+
+def test_an_on_call_person_who_cannot_open_every_alert_is_not_told(cast):
+    cast.org.on_call_user = cast.director_a  # a director of one program only
+    cast.org.save()
+    assert _escalation_targets(raised(cast), 2) == ([], "")

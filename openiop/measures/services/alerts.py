@@ -304,7 +304,7 @@ def _page_many(pages: list[Page], now) -> int:
     """The messages of several pages at once."""
     from openiop.messaging.services import outbox_put_many
 
-    wanted = set().union(*(p.told for p in pages)) if pages else set()
+    wanted = set().union(*(p.told for p in pages))
     users = {
         u.pk: u for u in User.objects.filter(pk__in=list(wanted), is_active=True).exclude(email="")
     }
