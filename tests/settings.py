@@ -15,6 +15,10 @@ os.environ.update(
 from openiop.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The test sites are in Oregon: a test's "today" outside a request is the
+# site's, as a page's is (the server default stays UTC in production; tests of
+# work outside a request set it back to UTC where that is the point).
+TIME_ZONE = "America/Los_Angeles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -176,6 +176,9 @@ class CheckInForm(forms.Form):
     """Mood and cravings are asked for, except from someone who says no more
     than "I do not feel safe": that is sent at once, never held back."""
 
+    # the crisis box first: on a phone it is not 36 controls down the page
+    field_order = ["not_safe", "mood", "cravings", "triggers", "note"]
+
     mood = forms.TypedChoiceField(
         label="How is your mood today? (0 = very low, 10 = very good)",
         choices=SCALE,

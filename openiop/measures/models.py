@@ -220,7 +220,12 @@ class SafetyAlert(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["response", "kind"], name="one_alert_per_kind"),
             models.UniqueConstraint(fields=["assessment", "kind"], name="one_alert_per_assessment"),
-            models.UniqueConstraint(fields=["checkin", "kind"], name="one_alert_per_checkin"),
+            # said again after an acknowledgement, "not safe" is a new alert
+            models.UniqueConstraint(
+                fields=["checkin", "kind"],
+                condition=models.Q(status="open"),
+                name="one_open_alert_per_checkin",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="open")
                 | (models.Q(acknowledged_at__isnull=False) & ~models.Q(acknowledgement_note="")),
@@ -287,6 +292,9 @@ class AlertStep(models.Model):
     alert = models.ForeignKey(SafetyAlert, on_delete=models.CASCADE, related_name="steps")
     level = models.PositiveSmallIntegerField()
     at = models.DateTimeField()
+    people = models.PositiveIntegerField(
+        default=0, help_text="The level's people (directors, on-call person), told or not"
+    )
     added = models.PositiveIntegerField(default=0)
     on_call_address = models.BooleanField(default=False)
 

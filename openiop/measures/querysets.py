@@ -28,12 +28,16 @@ class AlertQuerySet(PatientRowQuerySet):
     """Alerts about the patients the actor reaches, and the organization's
     safety queue (alerts nobody of a program team could take: a patient not
     admitted yet, a program without staff) for the clinical staff of every
-    program of the organization: the queue is everyone's until answered."""
+    program of the organization while they are open: the queue is everyone's
+    until answered."""
 
     resource = "alert"
 
     def scope_q(self, g) -> Q:
-        return super().scope_q(g) | Q(on_queue=True, organization_id__in=organizations_reached(g))
+        # while it is open only: once answered it is the patient's record again,
+        # seen where the patient is (minimum necessary)
+        queue = Q(on_queue=True, status="open", organization_id__in=organizations_reached(g))
+        return super().scope_q(g) | queue
 
 
 class DrugTestQuerySet(PatientRowQuerySet):

@@ -118,8 +118,10 @@ class AlertOut(Schema):
     uuid: UUID
     patient: UUID
     program: UUID | None
-    response: UUID
+    response: UUID | None  # a check-in or an intake assessment raises one too
     kind: str
+    tier: str
+    on_queue: bool
     summary: str
     status: str
     created_at: dt.datetime
@@ -137,7 +139,7 @@ class AlertOut(Schema):
 
     @staticmethod
     def resolve_response(obj):
-        return obj.response.uuid
+        return obj.response.uuid if obj.response_id else None
 
     @staticmethod
     def resolve_acknowledged_by(obj):

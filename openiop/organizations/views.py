@@ -161,7 +161,10 @@ def safety(request):
     from openiop.measures.services.alerts import queue_now
 
     org_ids = grant(request.user, "organization.manage").organization_ids
-    organization = Organization.objects.filter(pk__in=org_ids).order_by("name").first()
+    organizations = list(Organization.objects.filter(pk__in=org_ids).order_by("name"))
+    wanted = request.GET.get("organization", "")
+    organization = next((o for o in organizations if str(o.uuid) == wanted), None)
+    organization = organization or (organizations[0] if organizations else None)
     if organization is None:  # a director of one program
         audit_denied(actor=request.user, event="organization.manage", action=Action.READ)
         return forbidden(
@@ -185,13 +188,16 @@ def safety(request):
             apply_errors(form, exc)
         else:
             messages.success(request, "The on-call contact is saved.")
-            return redirect("organizations:safety")
+            return redirect(f"{request.path}?organization={organization.uuid}")
     return render(
         request,
         "organizations/safety.html",
         {
             "organization": organization,
+            "organizations": organizations,
             "form": form,
+            "on_call_lapsed": organization.on_call_user_id
+            and organization.on_call_user_id not in {u.pk for u in candidates},
             "queue": queue_now(organization.pk),
             "email_stays": _email_stays_here(),
             "programs": Program.objects.filter(organization=organization, is_active=True)

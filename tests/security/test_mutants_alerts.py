@@ -638,7 +638,7 @@ def test_first_messages_say_why_and_the_on_call_address_is_paged_when_no_clinici
     first = bodies(alert, 0)
     assert first == {
         cast.admin.email: alerts.NO_CLINICAL_STAFF,
-        "on-call@example.test": alerts.ON_CALL_ADDRESS,
+        "on-call@example.test": alerts.ON_CALL_ADDRESS_NOBODY,
     }
     assert f"alert:{alert.uuid}:0:on-call" in set(
         OutboxMessage.objects.values_list("key", flat=True)

@@ -240,31 +240,43 @@ FIRST = {
 ON_CALL_ADDRESS = (
     "A safety alert is still not acknowledged: this address is the organization's on-call contact."
 )
+ON_CALL_ADDRESS_NOBODY = (
+    "A safety alert was raised and nobody in the organization holds a clinical role to receive "
+    "it: this address is the organization's on-call contact. If you cannot open it, reach the "
+    "organization's administrator now."
+)
 NO_CLINICAL_STAFF = (
     "A safety alert was raised in your organization and no one holds an active clinical role "
-    "to receive it. Give a clinician, director or intake coordinator an active role now, or set "
-    "the on-call contact: the alert waits on the organization's safety queue, which every "
-    "clinical member of staff sees."
+    "to receive it. Give a clinician, director or intake coordinator an active role now: the "
+    "alert waits on the organization's safety queue, which every clinical member of staff sees."
 )
 
 
 @dataclass
 class Page:
-    """The messages of one alert at one level: everyone told so far is emailed,
-    the people new at this level (with why) and the on-call address if any."""
+    """The messages of one alert at one level: everyone told so far is emailed;
+    `reasons` says why each was told (`new`: those told at this level), and
+    `on_call` who the on-call person is (told so at the last level, even when
+    they had the alert already)."""
 
     alert: SafetyAlert
     level: int
     told: set[int]
     new: dict[int, str] = field(default_factory=dict)
     address: str = ""
+    reasons: dict[int, str] = field(default_factory=dict)
+    on_call: set[int] = field(default_factory=set)
 
 
 def _why(page: Page, uid: int | None) -> str:
     if uid is None:
-        return ON_CALL_ADDRESS
+        clinical = set(RecipientReason.clinical())
+        nobody = page.level == 0 and not any(r in clinical for r in page.new.values())
+        return ON_CALL_ADDRESS_NOBODY if nobody else ON_CALL_ADDRESS
     if uid in page.new:
         return FIRST.get(page.new[uid], NO_CLINICAL_STAFF)
+    if page.level == LAST_LEVEL and uid in page.on_call:
+        return f"Reminder: {FIRST[RecipientReason.ON_CALL]}"
     if page.level == 1 and page.new:
         went = "It has now also gone to the directors."
     elif page.level == LAST_LEVEL and (page.new or page.address):
@@ -277,17 +289,19 @@ def _why(page: Page, uid: int | None) -> str:
 def _body(page: Page, uid: int | None) -> str:
     from django.conf import settings
 
-    if uid is not None and page.new.get(uid) == RecipientReason.NO_CLINICAL_STAFF:
+    reason = page.new.get(uid) or page.reasons.get(uid)
+    if uid is not None and reason == RecipientReason.NO_CLINICAL_STAFF:
         where = settings.SITE_URL + reverse("organizations:staff")
+        again = "" if uid in page.new else "Reminder: the alert is still not acknowledged. "
         return (
-            f"{NO_CLINICAL_STAFF}\n\nStaff and roles:\n{where}\n\n"
+            f"{again}{NO_CLINICAL_STAFF}\n\nStaff and roles:\n{where}\n\n"
             "This message holds no patient information.\n"
         )
     return (
         f"{_why(page, uid)}\n\nOpen it, sign in and acknowledge it with what was done:\n"
         f"{alert_link(page.alert)}\n\n"
-        "This message holds no patient information. If you cannot act on it, tell "
-        "your program director.\n"
+        "This message holds no patient information. If you cannot act on it, make sure "
+        "someone else does.\n"
     )
 
 
@@ -308,9 +322,22 @@ def _page_many(pages: list[Page], now) -> int:
     users = {
         u.pk: u for u in User.objects.filter(pk__in=list(wanted), is_active=True).exclude(email="")
     }
+    # only people who still hold a role there (clinical, or administrator for
+    # the staffing message): someone who left is not paged again
+    roles = (*CLINICAL_ROLES, Role.ADMINISTRATOR)
+    holding = set(
+        Membership.objects.filter(user_id__in=list(users), is_active=True, role__in=roles)
+        .values_list("user_id", "organization_id")
+        .distinct()
+    )
     messages = []
     for page in pages:
-        targets = [(f"user:{u.pk}", u, u.email) for uid in page.told if (u := users.get(uid))]
+        org = page.alert.organization_id
+        targets = [
+            (f"user:{u.pk}", u, u.email)
+            for uid in page.told
+            if (u := users.get(uid)) and (uid, org) in holding
+        ]
         if page.address:
             targets.append(("on-call", None, page.address))
         messages += [
@@ -446,10 +473,12 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
     if not moving:
         return
     told: dict[int, set] = {a.pk: set() for a in moving}
-    for alert_id, user_id in AlertRecipient.objects.filter(alert_id__in=list(told)).values_list(
-        "alert_id", "user_id"
-    ):
+    reasons: dict[int, dict] = {a.pk: {} for a in moving}
+    for alert_id, user_id, reason in AlertRecipient.objects.filter(
+        alert_id__in=list(told)
+    ).values_list("alert_id", "user_id", "reason"):
         told[alert_id].add(user_id)
+        reasons[alert_id][user_id] = reason
     new_rows, step_rows, pages, events = [], [], [], []
     levels: dict[tuple, list[int]] = defaultdict(list)
     for alert in moving:
@@ -463,7 +492,12 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
             new = {uid: reason for uid, reason in people if uid not in told[alert.pk]}
             step_rows.append(
                 AlertStep(
-                    alert=alert, level=level, at=now, added=len(new), on_call_address=bool(address)
+                    alert=alert,
+                    level=level,
+                    at=now,
+                    people=len(people),
+                    added=len(new),
+                    on_call_address=bool(address),
                 )
             )
             if new or address or level == LAST_LEVEL:
@@ -477,7 +511,10 @@ def _escalate(alerts, now, out: Sweep, delays: dict, targets: dict) -> None:
         later = now + delays[alert.program_id] if level < LAST_LEVEL else None
         levels[(level, later)].append(alert.pk)
         # everyone told so far hears it again with the escalation
-        pages.append(Page(alert, level, told=told[alert.pk], new=new, address=address))
+        on_call = {uid for uid, r in people if r == RecipientReason.ON_CALL}
+        page = Page(alert, level, told=told[alert.pk], new=new, address=address)
+        page.reasons, page.on_call = reasons[alert.pk], on_call
+        pages.append(page)
         events.append((alert, level, len(new), bool(address), passed))
     for (level, later), pks in levels.items():
         SafetyAlert.objects.filter(pk__in=pks).update(

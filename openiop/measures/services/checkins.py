@@ -87,6 +87,9 @@ def checkin_record(
             )
             action, changed = Action.CREATE, [k for k, v in values.items() if v or v == 0]
         else:
+            # "I do not feel safe" said earlier today stays said: a later,
+            # calmer check-in does not erase it (the alert points at it)
+            values["not_safe"] = values["not_safe"] or existing.not_safe
             changed = [k for k, v in values.items() if getattr(existing, k) != v]
             for k, v in values.items():
                 setattr(existing, k, v)
@@ -103,19 +106,29 @@ def checkin_record(
             detail={"source": source},
             actor_name=actor_name.get(source),
         )
-        if checkin.not_safe:
-            _not_safe_alert(actor if source != CheckInSource.LINK else None, checkin, patient)
+        checkin.answered_alerts = []  # what this check-in's "not safe" reached
+        if not_safe:
+            checkin.answered_alerts = [
+                _not_safe_alert(actor if source != CheckInSource.LINK else None, checkin, patient)
+            ]
     return checkin
 
 
-def _not_safe_alert(actor, checkin, patient) -> None:
-    """ "I do not feel safe right now" pages the team (once per day's check-in)."""
-    from openiop.measures.models import AlertKind, SafetyAlert
+def _not_safe_alert(actor, checkin, patient):
+    """ "I do not feel safe right now" pages the team: a new alert each time it
+    is said, unless an alert of the day's check-in is still open (that one is
+    returned: its people are already on it)."""
+    from openiop.measures.models import AlertKind, AlertStatus, SafetyAlert
     from openiop.measures.services.alerts import alert_raise
 
-    if SafetyAlert.objects.filter(checkin=checkin, kind=AlertKind.CHECKIN_CRISIS).exists():
-        return
-    alert_raise(
+    still_open = (
+        SafetyAlert.objects.select_for_update()
+        .filter(checkin=checkin, kind=AlertKind.CHECKIN_CRISIS, status=AlertStatus.OPEN)
+        .first()
+    )
+    if still_open is not None:
+        return still_open
+    return alert_raise(
         actor=actor,
         patient=patient,
         kind=AlertKind.CHECKIN_CRISIS,

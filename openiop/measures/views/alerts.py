@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from openiop.access.scope import can
+from openiop.access.scope import can, covers_patient
 from openiop.audit.services import audit_read
 from openiop.care.models import Episode
 from openiop.core.decorators import requires
@@ -81,6 +81,8 @@ def alert_detail(request, alert_uuid):
             "on_call_set": bool(
                 alert.organization.on_call_user_id or alert.organization.on_call_email
             ),
+            # a queue alert is open to staff who cannot open the patient's chart
+            "opens_chart": covers_patient(request.user, "measure.view", alert.patient),
         },
     )
 

@@ -67,7 +67,13 @@ def _thanks(request, alerts, *, checkin: bool = False):
 
     safety = [a for a in alerts if a.tier == AlertTier.SAFETY]
     clinical = set(RecipientReason.clinical())
-    paged = {r.user_id for a in safety for r in a.routing.all() if r.reason in clinical}
+    people = {
+        r.user_id: r.user
+        for a in safety
+        for r in a.routing.select_related("user")
+        if r.reason in clinical
+    }
+    emailed = sum(1 for u in people.values() if u.email and u.is_active)
     return _private(
         render(
             request,
@@ -76,7 +82,9 @@ def _thanks(request, alerts, *, checkin: bool = False):
                 "checkin": checkin,
                 "safety": bool(safety),
                 "kinds": {a.kind for a in safety},
-                "paged": len(paged),
+                "paged": len(people),
+                "emailed": emailed,
+                "team": any(a.episode_id for a in safety),
             },
         )
     )
@@ -92,7 +100,7 @@ def _checkin(request, token, link):
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            return _thanks(request, checkin.safety_alerts.all(), checkin=True)
+            return _thanks(request, checkin.answered_alerts, checkin=True)
     elif request.method == "GET":
         _audit_open(link)
     return _private(render(request, "measures/public/checkin.html", {"form": form}))
@@ -119,7 +127,7 @@ def my_checkin(request):
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.checkin_record(
+            checkin = services.checkin_record(
                 actor=request.user,
                 patient=patient,
                 source=CheckInSource.PORTAL,
@@ -128,5 +136,5 @@ def my_checkin(request):
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            return render(request, "measures/public/thanks.html", {"checkin": True})
+            return _thanks(request, checkin.answered_alerts, checkin=True)
     return render(request, "measures/public/checkin.html", {"form": form, "signed_in": True})
