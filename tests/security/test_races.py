@@ -203,6 +203,10 @@ def test_concurrent_sweeps_escalate_each_alert_once(cast):
     type(cast.director_a).objects.filter(pk=cast.director_a.pk).update(
         email="director-a@example.test"
     )
+    from tests.factories import staff
+
+    # level 1 adds the organization-wide director (else it would pass through)
+    staff("program_director", organization=cast.org, username="org.director")
     now = timezone.now()
     SafetyAlert.objects.update(next_escalation_at=now - dt.timedelta(minutes=1))
     before = OutboxMessage.objects.count()
@@ -215,3 +219,28 @@ def test_concurrent_sweeps_escalate_each_alert_once(cast):
     escalations = OutboxMessage.objects.filter(key__contains=":1:")
     assert escalations.count() == OutboxMessage.objects.count() - before > 0
     assert escalations.filter(to_user=cast.director_a).count() == 1  # program A's alert
+
+
+def test_not_safe_said_at_once_on_two_devices_makes_one_open_alert(cast):
+    """A patient ticks "I do not feel safe" on their phone and in the portal at
+    the same moment: one check-in for the day, one open alert, no error."""
+    from openiop.measures.models import CheckIn, SafetyAlert
+    from openiop.measures.services.checkins import checkin_record
+
+    CheckIn.objects.create(
+        organization=cast.org,
+        patient=cast.patient_a,
+        episode=cast.episode_a,
+        day=timezone.localdate(),
+        mood=5,
+        cravings=2,
+        source="staff",
+    )
+    results = race(
+        lambda i: checkin_record(
+            actor=cast.clinician_a, patient=cast.patient_a, mood=None, cravings=None, not_safe=True
+        )
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert CheckIn.objects.get().not_safe
+    assert SafetyAlert.objects.filter(status="open").count() == 1
