@@ -45,7 +45,13 @@ def facts(env: dict) -> dict:
         purpose="questionnaire",
         instrument=Instrument.objects.get(organization__isnull=True, code="phq9"),
     )
-    return {"password": DEMO_PASSWORD, "link": f"/m/{token}/", "episode": str(episode.uuid)}
+    _link, checkin = link_create(actor=clinician, patient=episode.patient, purpose="checkin")
+    return {
+        "password": DEMO_PASSWORD,
+        "link": f"/m/{token}/",
+        "checkin": f"/m/{checkin}/",
+        "episode": str(episode.uuid),
+    }
 
 
 def run(browser, f: dict) -> None:
@@ -96,6 +102,23 @@ def run(browser, f: dict) -> None:
     page.emulate_media(media="print")
     shoot(page, "safety-plan-print.png", full_page=True)
     context.close()
+
+    admin = browser.new_context(base_url=BASE, viewport=DESKTOP, device_scale_factor=1).new_page()
+    admin.goto("/accounts/login/")
+    admin.get_by_label("Username").fill("admin")
+    admin.get_by_label("Password").fill(f["password"])
+    admin.get_by_role("button", name="Sign in").click()
+    admin.wait_for_url(f"{BASE}/")
+    admin.goto("/organization/safety/")
+    shoot(admin, "safety-settings.png", full_page=True)
+    admin.context.close()
+
+    phone = browser.new_context(
+        base_url=BASE, viewport=PHONE, is_mobile=True, has_touch=True
+    ).new_page()
+    phone.goto(f["checkin"])
+    shoot(phone, "safety-checkin.png")
+    phone.context.close()
 
 
 def main() -> None:

@@ -19,7 +19,12 @@ from openiop.demo.organization import PROGRAMS, SITES, STAFF
 from openiop.demo.plans import build_plans
 from openiop.demo.scheduling import build_scheduling_history
 from openiop.organizations.models import Organization
-from openiop.organizations.services import program_create, site_create, track_create
+from openiop.organizations.services import (
+    organization_set_on_call,
+    program_create,
+    site_create,
+    track_create,
+)
 from openiop.patients.services import coverage_add, patient_register, support_person_add
 
 DEMO_SLUG = "demo"
@@ -102,6 +107,10 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
                 created_by=admin,
                 expires_on=today + dt.timedelta(days=rng.choice([12, 200, 400, 700, -5])),
             )
+    # the safety net's last step: an organization-wide prescriber and a pager address
+    organization_set_on_call(
+        actor=admin, organization=org, user=users["prescriber"], email="on-call@example.test"
+    )
     _admit_patients(rng, org, programs, users, patients, today)
     build_plans(org=org, rng=rng, today=today)
     build_measures_history(org, seed=seed, today=today)

@@ -145,7 +145,7 @@ def _email_stays_here() -> str:
 
     stays = {
         "console": "the server's log",
-        "filebased": f"files under {settings.EMAIL_FILE_PATH}" if settings.DEBUG else "files",
+        "filebased": "files on the server (EMAIL_FILE_PATH)",
         "locmem": "memory (tests)",
         "dummy": "nowhere",
     }
