@@ -718,3 +718,58 @@ def test_an_on_call_person_who_cannot_open_every_alert_is_not_told(cast):
     cast.org.on_call_user = cast.director_a  # a director of one program only
     cast.org.save()
     assert _escalation_targets(raised(cast), 2) == ([], "")
+
+
+@pytest.mark.parametrize("gone", ["account", "membership", "role"])
+def test_someone_who_left_or_changed_role_is_not_reminded(cast, gone):
+    """Reminders go to people who still hold a clinical role in the
+    organization with an active account."""
+    with_email(cast.clinician_a, cast.director_a)
+    level_one_adds_someone(cast)
+    alert = raised(cast)
+    if gone == "account":
+        type(cast.director_a).objects.filter(pk=cast.director_a.pk).update(is_active=False)
+    elif gone == "membership":
+        Membership.objects.filter(user=cast.director_a).update(is_active=False)
+    else:
+        Membership.objects.filter(user=cast.director_a).update(role="billing")
+    alerts_sweep(now=SUNDAY)
+    assert set(bodies(alert, 1)) == {cast.clinician_a.email}
+
+
+def test_a_step_records_how_many_people_its_level_had(cast):
+    org_director = level_one_adds_someone(cast)
+    alert = raised(cast)
+    alerts_sweep(now=SUNDAY)
+    [step] = alert.steps.all()
+    assert (step.level, step.people, step.added) == (1, 2, 1)  # director A and the org's
+    assert org_director in alert.recipients.all()
+
+
+def test_the_on_call_person_already_told_is_reminded_as_the_on_call_contact(cast):
+    with_email(cast.clinician_a, cast.director_a)
+    cast.org.on_call_user = cast.intake
+    cast.org.save()
+    with_email(cast.intake)
+    alert = raised(cast, patient=PatientFactory(organization=cast.org))  # intake on the queue
+    level_one_adds_someone(cast)
+    alerts_sweep(now=SUNDAY)  # the directors
+    SafetyAlert.objects.filter(pk=alert.pk).update(next_escalation_at=SUNDAY)
+    alerts_sweep(now=SUNDAY)  # the on-call contact: nobody new
+    said = bodies(alert, 2)
+    assert said == {cast.intake.email: f"Reminder: {alerts.FIRST['on_call']}"}
+
+
+def test_an_administrator_told_to_staff_it_is_reminded_of_that(cast):
+    Membership.objects.exclude(role__in=["administrator", "auditor", "billing"]).update(
+        is_active=False
+    )
+    with_email(cast.admin)
+    alert = raised(cast)
+    alerts_sweep(now=SUNDAY)
+    [body] = OutboxMessage.objects.filter(
+        key__startswith=f"alert:{alert.uuid}:2:", to_user=cast.admin
+    ).values_list("body", flat=True)
+    assert body.startswith(
+        "Reminder: the alert is still not acknowledged. " + alerts.NO_CLINICAL_STAFF
+    )
