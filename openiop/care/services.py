@@ -229,4 +229,13 @@ def episode_discharge(*, actor, episode: Episode, discharged_on: dt.date, reason
             patient=episode.patient,
             changed_fields=["status", "discharged_on", "discharge_reason"],
         )
+        from openiop.scheduling.services.release import release_future
+
+        episode.released = release_future(
+            actor=actor,
+            episode=episode,
+            after=discharged_on,
+            reason=reason,
+            why=f"Discharged: {DischargeReason(reason).label}",
+        )
     return episode

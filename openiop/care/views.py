@@ -144,7 +144,7 @@ def discharge(request, episode_uuid):
     form = DischargeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.episode_discharge(
+            done = services.episode_discharge(
                 actor=request.user,
                 episode=episode,
                 discharged_on=form.cleaned_data["discharged_on"],
@@ -153,7 +153,7 @@ def discharge(request, episode_uuid):
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Discharged.")
+            messages.success(request, f"Discharged. {done.released}")
             return redirect("patients:chart", patient_uuid=episode.patient.uuid)
     return render(
         request,

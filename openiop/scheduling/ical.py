@@ -15,7 +15,9 @@ from openiop.scheduling import localtime
 PRODID = "-//OpenIOP//Scheduling//EN"
 
 
-def feed_calendar(sessions, *, name: str, host: str) -> bytes:
+def feed_calendar(sessions, *, name: str, host: str, cancelled=frozenset()) -> bytes:
+    """`cancelled`: ids of sessions cancelled for this feed's person (a place
+    given up), whatever the session's own status."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -38,7 +40,10 @@ def feed_calendar(sessions, *, name: str, host: str) -> bytes:
             ev.add("location", "Telehealth")
             ev.add("url", s.telehealth_url)
             ev.add("description", f"Join online: {s.telehealth_url}")
-        ev.add("status", "CANCELLED" if s.status == "cancelled" else "CONFIRMED")
+        gone = s.status == "cancelled" or s.pk in cancelled
+        ev.add("status", "CANCELLED" if gone else "CONFIRMED")
+        if gone:
+            ev.add("sequence", 1)  # a change a calendar client applies
         ev.add("transp", "OPAQUE")
         cal.add_component(ev)
     cal.add_missing_timezones()

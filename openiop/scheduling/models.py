@@ -395,6 +395,9 @@ class RosterEntry(BaseModel):
     status = models.CharField(
         max_length=10, choices=RosterStatus.choices, default=RosterStatus.ENROLLED
     )
+    # a removed place is kept as history, with why and when
+    removed_reason = models.CharField(max_length=200, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = RosterQuerySet.as_manager()
 

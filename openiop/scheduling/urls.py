@@ -10,6 +10,11 @@ urlpatterns = [
     path("sessions/<uuid:session_uuid>/", calendar.session_detail, name="session"),
     path("sessions/<uuid:session_uuid>/print/", calendar.session_print, name="session_print"),
     path("sessions/<uuid:session_uuid>/roster/", calendar.roster_add, name="roster_add"),
+    path(
+        "sessions/<uuid:session_uuid>/roster/remove/",
+        calendar.roster_remove,
+        name="roster_remove",
+    ),
     path("sessions/<uuid:session_uuid>/cancel/", calendar.session_cancel, name="session_cancel"),
     path("sessions/<uuid:session_uuid>/note/", notes.note_start, name="note_start"),
     path("plan/", planning.plan, name="plan"),

@@ -146,6 +146,12 @@ MATRIX = {
         None,
         expect(each(DIRECTOR, 302)),
     ),
+    (S + "roster/remove/", "roster_remove"): (
+        "post",
+        lambda c: f"/scheduling/sessions/{things(c).session.uuid}/roster/remove/",
+        None,
+        expect(each(DIRECTOR, 302)),
+    ),
     (S + "cancel/", "session_cancel"): (
         "post",
         lambda c: f"/scheduling/sessions/{things(c).session.uuid}/cancel/",

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from openiop.access.services import require
 from openiop.audit.models import Action
@@ -325,8 +326,14 @@ def roster_add(*, actor, session: Session, patient) -> RosterEntry:
     return entry
 
 
-def roster_remove(*, actor, session: Session, patient) -> None:
+def roster_remove(*, actor, session: Session, patient, reason: str) -> None:
+    """Take a patient off a session's roster, with the reason (kept)."""
     _require_manage(actor, session.program, Action.UPDATE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError.for_field("reason", "Give the reason for taking them off.")
+    if len(reason) > 200:
+        raise ApplicationError.for_field("reason", "Keep the reason under 200 characters.")
     entry = session.roster.filter(patient=patient, status=RosterStatus.ENROLLED).first()
     if entry is None:
         raise ApplicationError.for_field("patient", "The patient is not on this roster.")
@@ -340,7 +347,14 @@ def roster_remove(*, actor, session: Session, patient) -> None:
             to=RosterStatus.REMOVED,
             from_=RosterStatus.ENROLLED,
             message="The patient was taken off this roster a moment ago.",
+            removed_reason=reason,
+            removed_at=timezone.now(),
         )
         audit_record(
-            actor=actor, action=Action.UPDATE, event="roster.remove", obj=session, patient=patient
+            actor=actor,
+            action=Action.UPDATE,
+            event="roster.remove",
+            obj=session,
+            patient=patient,
+            detail={"reason": reason},
         )

@@ -288,6 +288,33 @@ def roster_add(request, session_uuid):
     return redirect("scheduling:session", session_uuid=session.uuid)
 
 
+@require_POST
+@requires("schedule.manage")
+def roster_remove(request, session_uuid):
+    session = selectors.session_for(request.user, session_uuid)
+    patient = (
+        Patient.objects.visible_to(request.user, "view")
+        .filter(uuid=request.POST.get("patient"))
+        .first()
+        if _is_uuid(request.POST.get("patient"))
+        else None
+    )
+    try:
+        if patient is None:
+            raise ApplicationError.for_field("patient", "Choose a patient on this roster.")
+        session_services.roster_remove(
+            actor=request.user,
+            session=session,
+            patient=patient,
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{patient.display_name} is off this session's roster.")
+    return redirect("scheduling:session", session_uuid=session.uuid)
+
+
 def _is_uuid(value) -> bool:
     import uuid
 

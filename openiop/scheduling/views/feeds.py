@@ -39,11 +39,19 @@ def ics(request, token):
     sessions = Session.objects.filter(starts_at__range=window).select_related(
         "session_type", "room", "program__site"
     )
+    released: set[int] = set()
     if feed.patient_id:
-        ids = RosterEntry.objects.filter(
-            patient_id=feed.patient_id, status=RosterStatus.ENROLLED
-        ).values("session_id")
-        sessions = sessions.filter(pk__in=ids)
+        places = dict(
+            RosterEntry.objects.filter(
+                patient_id=feed.patient_id,
+                session__starts_at__range=window,
+                status__in=(RosterStatus.ENROLLED, RosterStatus.REMOVED),
+            ).values_list("session_id", "status")
+        )
+        # a place given up (discharge, transfer, taken off) stays in the feed as
+        # CANCELLED, so the patient's calendar drops it instead of keeping it
+        released = {sid for sid, status in places.items() if status == RosterStatus.REMOVED}
+        sessions = sessions.filter(pk__in=list(places))
         name = "My IOP sessions"
     else:
         sessions = sessions.filter(facilitator_id=feed.user_id).exclude(
@@ -61,7 +69,9 @@ def ics(request, token):
         actor_name=f"calendar feed {feed.prefix}",
         detail={"sessions": len(sessions)},
     )
-    body = feed_calendar(sessions, name=name, host=request.get_host().split(":")[0])
+    body = feed_calendar(
+        sessions, name=name, host=request.get_host().split(":")[0], cancelled=released
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="openiop.ics"'
     response["Cache-Control"] = "private, max-age=300"

@@ -1,0 +1,94 @@
+"""Leaving releases the future: when an episode ends (discharge, transfer, a
+step up or down), the patient's places in the program's sessions after that
+day are ended (kept as history with the reason), their individual sessions
+are cancelled, their calendar feed shows those sessions as CANCELLED, and,
+unless they stay in care elsewhere in the organization, their unused one-time
+links stop working. Called inside the discharge's transaction."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from openiop.audit.models import Action
+from openiop.audit.services import audit_record
+from openiop.scheduling.models import (
+    RosterEntry,
+    RosterStatus,
+    Session,
+    SessionModality,
+    SessionStatus,
+)
+
+# the patient goes on being treated in the organization: their links still work
+# (an answer is routed to their current episode)
+STAYS_IN_CARE = {"transferred", "stepped_up", "stepped_down"}
+
+
+@dataclass
+class Released:
+    places: int = 0
+    individual_cancelled: int = 0
+    links_revoked: int = 0
+
+    def __str__(self) -> str:
+        if not (self.places or self.links_revoked):
+            return "No future sessions or links to release."
+        parts = [f"taken off {self.places} future session{'s' * (self.places != 1)}"]
+        if self.individual_cancelled:
+            n = self.individual_cancelled
+            parts.append(f"{n} individual session{'s' * (n != 1)} cancelled")
+        if self.links_revoked:
+            n = self.links_revoked
+            parts.append(f"{n} unused link{'s' * (n != 1)} revoked")
+        return "Released: " + ", ".join(parts) + "."
+
+
+def release_future(*, actor, episode, after: dt.date, reason: str, why: str) -> Released:
+    """End the episode's places in sessions after `after` (and later that day,
+    if not started and not attended); `reason` is the discharge reason code,
+    `why` the words kept on each place."""
+    from openiop.measures.models import PatientLink
+    from openiop.scheduling.records import Attendance
+
+    now = timezone.now()
+    attended = Attendance.objects.filter(session=OuterRef("session"), patient=episode.patient_id)
+    places = (
+        RosterEntry.objects.select_for_update()
+        .filter(episode=episode, status=RosterStatus.ENROLLED)
+        .filter(Q(session__date__gt=after) | Q(session__date=after, session__starts_at__gt=now))
+        .exclude(Exists(attended))
+    )
+    ended = list(places.values_list("pk", "session_id"))
+    RosterEntry.objects.filter(pk__in=[pk for pk, _ in ended]).update(
+        status=RosterStatus.REMOVED, removed_reason=why[:200], removed_at=now, updated_at=now
+    )
+    alone = (
+        Session.objects.filter(pk__in=[sid for _, sid in ended], status=SessionStatus.SCHEDULED)
+        .exclude(session_type__modality=SessionModality.GROUP)
+        .exclude(roster__status=RosterStatus.ENROLLED)
+    )
+    cancelled = alone.update(status=SessionStatus.CANCELLED, updated_at=now)
+    revoked = 0
+    if reason not in STAYS_IN_CARE:
+        revoked = PatientLink.objects.filter(
+            patient_id=episode.patient_id,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).update(revoked_at=now, updated_at=now)
+    released = Released(places=len(ended), individual_cancelled=cancelled, links_revoked=revoked)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        event="episode.release",
+        obj=episode,
+        patient=episode.patient,
+        detail={
+            "places": released.places,
+            "individual_cancelled": cancelled,
+            "links_revoked": revoked,
+        },
+    )
+    return released

@@ -1,0 +1,135 @@
+"""Leaving releases the future. Found: a discharged patient stayed on future
+rosters and sign-in sheets, their calendar feed still listed the sessions as
+CONFIRMED, unused one-time links stayed live, and no screen could take a
+patient off a roster."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from openiop.care.services import episode_discharge
+from openiop.measures import services as measures
+from openiop.scheduling.models import RosterEntry, RosterStatus, SessionStatus, SessionType
+from openiop.scheduling.services.feeds import feed_create_for_patient
+from openiop.scheduling.services.sessions import roster_add, session_create
+from tests.scheduling_helpers import world
+
+TODAY = timezone.localdate()
+
+
+def booked(cast, days: int, code: str = "group_therapy", hour: int = 18):
+    """A session of program A `days` from today with patient A on its roster."""
+    w = world(cast, patients=0, series=False)
+    session = session_create(
+        actor=cast.director_a,
+        program=cast.program_a,
+        session_type=SessionType.objects.get(organization=cast.org, code=code),
+        date=TODAY + dt.timedelta(days=days),
+        start_time=dt.time(hour),
+        room=w.group_room if code == "group_therapy" else w.office,
+        facilitator=cast.clinician_a,
+    )
+    roster_add(actor=cast.director_a, session=session, patient=cast.patient_a)
+    return session
+
+
+def discharge(cast, reason="completed"):
+    from openiop.care.models import Episode
+
+    Episode.objects.filter(pk=cast.episode_a.pk).update(admitted_on=TODAY - dt.timedelta(days=30))
+    episode = Episode.objects.get(pk=cast.episode_a.pk)
+    return episode_discharge(
+        actor=cast.director_a, episode=episode, discharged_on=TODAY, reason=reason
+    )
+
+
+def entry(session, patient):
+    return RosterEntry.objects.get(session=session, patient=patient)
+
+
+def test_discharge_ends_future_roster_places_and_keeps_the_past(cast):
+    past, future = booked(cast, -3), booked(cast, 2)
+    discharge(cast)
+    assert entry(past, cast.patient_a).status == RosterStatus.ENROLLED  # history stays
+    gone = entry(future, cast.patient_a)
+    assert gone.status == RosterStatus.REMOVED
+    assert gone.removed_reason == "Discharged: Completed treatment"
+    assert gone.removed_at is not None
+    future.refresh_from_db()
+    assert future.status == SessionStatus.SCHEDULED  # a group goes on without them
+
+
+def test_discharge_cancels_future_individual_sessions(cast):
+    visit = booked(cast, 3, code="individual_therapy", hour=16)
+    discharge(cast)
+    visit.refresh_from_db()
+    assert visit.status == SessionStatus.CANCELLED
+
+
+def test_discharge_revokes_unused_links_but_a_transfer_keeps_them(cast):
+    from openiop.measures.models import PatientLink
+
+    link, _token = measures.link_create(
+        actor=cast.clinician_a, patient=cast.patient_a, purpose="checkin"
+    )
+    discharge(cast, reason="transferred")
+    link.refresh_from_db()
+    assert link.revoked_at is None  # still in care elsewhere: the link is routed there
+    PatientLink.objects.all().delete()
+    cast.episode_a.refresh_from_db()
+    from openiop.care.models import Episode, EpisodeStatus
+
+    Episode.objects.filter(pk=cast.episode_a.pk).update(
+        status=EpisodeStatus.ACTIVE, discharged_on=None, discharge_reason=""
+    )
+    link, _token = measures.link_create(
+        actor=cast.clinician_a, patient=cast.patient_a, purpose="checkin"
+    )
+    discharge(cast, reason="completed")
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+
+
+def test_the_calendar_feed_cancels_what_was_released(cast, client):
+    future = booked(cast, 2)
+    _feed, token = feed_create_for_patient(actor=cast.director_a, patient=cast.patient_a)
+    before = client.get(f"/calendar/{token}.ics").content.decode()
+    assert "STATUS:CONFIRMED" in before
+    discharge(cast)
+    after = client.get(f"/calendar/{token}.ics").content.decode()
+    assert f"UID:{future.uuid}" in after
+    assert "STATUS:CANCELLED" in after and "STATUS:CONFIRMED" not in after
+
+
+def test_the_discharge_page_says_what_was_released(cast):
+    booked(cast, 2)
+    booked(cast, 3, code="individual_therapy", hour=16)
+    from openiop.care.models import Episode
+
+    Episode.objects.filter(pk=cast.episode_a.pk).update(admitted_on=TODAY - dt.timedelta(days=30))
+    page = cast.client("director_a").post(
+        f"/care/episodes/{cast.episode_a.uuid}/discharge/",
+        {"discharged_on": TODAY.isoformat(), "discharge_reason": "completed"},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert "taken off 2 future sessions" in text
+    assert "1 individual session cancelled" in text
+
+
+def test_a_roster_screen_removes_a_patient_with_a_reason(cast):
+    session = booked(cast, 2)
+    client = cast.client("director_a")
+    url = f"/scheduling/sessions/{session.uuid}/roster/remove/"
+    refused = client.post(url, {"patient": str(cast.patient_a.uuid), "reason": ""}, follow=True)
+    assert b"Give the reason" in refused.content
+    assert entry(session, cast.patient_a).status == RosterStatus.ENROLLED
+    client.post(url, {"patient": str(cast.patient_a.uuid), "reason": "Moved to mornings"})
+    gone = entry(session, cast.patient_a)
+    assert gone.status == RosterStatus.REMOVED and gone.removed_reason == "Moved to mornings"
+    again = client.post(url, {"patient": str(cast.patient_a.uuid), "reason": "Twice"}, follow=True)
+    assert b"not on this roster" in again.content
+    assert (
+        cast.client("clinician_a").post(url, {"patient": str(cast.patient_a.uuid)}).status_code
+        == 403
+    )
