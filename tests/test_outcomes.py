@@ -98,17 +98,19 @@ def outcomes_of(actor, program):
 
 
 def test_each_figure_with_its_numerator_and_denominator(cast, records, settings):
-    settings.OUTCOMES_MIN_COUNT = 3
+    settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
     m = outcomes_of(cast.director_a, cast.program_a)
     # 12 discharged episodes admitted in the period, plus episode A (10 days ago)
     assert (m["admissions"].value, m["admissions"].numerator) == (13, 13)
     assert (m["retention"].value, m["retention"].denominator) == (31, 12)
-    assert (m["completion"].numerator, m["completion"].denominator) == (8, 12)
-    assert m["completion"].display == "67%"
+    # the two planned step-downs are not counted against completion
+    assert (m["completion"].numerator, m["completion"].denominator) == (8, 10)
+    assert m["completion"].display == "80%"
     assert (m["step_downs"].numerator, m["step_downs"].denominator) == (2, 12)
     assert (m["phq9_response"].numerator, m["phq9_response"].denominator) == (2, 3)
     assert (m["phq9_remission"].numerator, m["phq9_remission"].denominator) == (1, 3)
     assert m["phq9_response"].extra["with_baseline"] == 4
+    assert m["phq9_response"].extra["followed_up"] == 3
     assert m["gad7_response"].status == "no_data"
     assert (m["negative_tests"].numerator, m["negative_tests"].denominator) == (4, 6)
     # attendance comes from the scheduling ledger; these records have no sessions
@@ -120,7 +122,8 @@ def test_each_figure_with_its_numerator_and_denominator(cast, records, settings)
 
 def test_small_numbers_are_not_shown(cast, records):
     m = outcomes_of(cast.director_a, cast.program_a)  # the default minimum: 11
-    assert m["completion"].shown  # 12 discharges
+    assert m["retention"].shown  # 12 discharges
+    assert m["completion"].status == "suppressed"  # 10, once step-downs are set aside
     phq = m["phq9_response"]
     assert phq.status == "suppressed" and phq.value is None
     assert "fewer than 11" in phq.note
@@ -151,19 +154,20 @@ def test_outcomes_are_scoped_to_the_viewers_programs(cast, records):
     assert selectors.program_outcomes(actor=cast.readonly_a, period=PERIOD) == []
 
 
-def test_a_director_publishes_chosen_figures(cast, records):
+def test_a_director_publishes_chosen_figures(cast, records, settings):
+    settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
     rows = services.outcomes_publish(
         actor=cast.director_a, program=cast.program_a, metrics=["completion"], period=PERIOD
     )
     assert [(r.metric, float(r.value), r.numerator, r.denominator) for r in rows] == [
-        ("completion", 66.7, 8, 12)
+        ("completion", 80.0, 8, 10)
     ]
     assert list(selectors.published_outcomes(cast.program_a)) == rows
     with pytest.raises(ApplicationError) as exc:
         services.outcomes_publish(
             actor=cast.director_a, program=cast.program_a, metrics=["phq9_response"], period=PERIOD
         )
-    assert "fewer than 11" in exc.value.message
+    assert "count of the others" in exc.value.message  # 2 of 3
     with pytest.raises(ApplicationError):
         services.outcomes_publish(
             actor=cast.director_a, program=cast.program_a, metrics=["attendance"], period=PERIOD
@@ -185,26 +189,28 @@ def test_only_a_director_of_the_program_publishes(cast, records):
             services.outcomes_publish(actor=who, program=cast.program_a, metrics=["completion"])
 
 
-def test_the_outcomes_page_shows_definitions_and_denominators(cast, records):
+def test_the_outcomes_page_shows_definitions_and_denominators(cast, records, settings):
+    settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
     page = cast.client("director_a").get(
         f"/outcomes/?start={PERIOD.start.isoformat()}&end={PERIOD.end.isoformat()}"
     )
     assert page.status_code == 200
     text = page.content.decode()
-    assert "8 of 12" in text  # completion
+    assert "8 of 10" in text  # completion
     assert "median of 12 discharges" in text
-    assert "Not shown: fewer than 11 people" in text
-    assert "out of all discharges" in text
+    assert "Not shown: the count, or the count of the others" in text  # PHQ-9, 2 of 3
+    assert "other than planned step-downs, transfers and deaths" in text
     assert "Choose figures to publish" in text
     bad = cast.client("director_a").get("/outcomes/?start=2030-01-01&end=2020-01-01")
     assert bad.status_code == 200 and "must start before it ends" in bad.content.decode()
 
 
-def test_publishing_from_the_page(cast, records):
+def test_publishing_from_the_page(cast, records, settings):
+    settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
     client = cast.client("director_a")
     url = f"/outcomes/programs/{cast.program_a.uuid}/publish/"
     form = client.get(url + f"?start={PERIOD.start}&end={PERIOD.end}")
-    assert form.status_code == 200 and b"Completion rate: 67%" in form.content
+    assert form.status_code == 200 and b"Completion rate: 80%" in form.content
     done = client.post(
         url, {"metrics": ["completion"], "start": PERIOD.start, "end": PERIOD.end}, follow=True
     )
@@ -212,15 +218,59 @@ def test_publishing_from_the_page(cast, records):
     assert selectors.published_outcomes(cast.program_a).get().metric == "completion"
 
 
-def test_the_outcomes_api(cast, records):
+def test_the_outcomes_api(cast, records, settings):
+    settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
     data = cast.client("director_a").get(
         f"/api/v1/outcomes?program={cast.program_a.uuid}&start={PERIOD.start}&end={PERIOD.end}"
     )
     assert data.status_code == 200
     (program,) = data.json()
     metrics = {m["code"]: m for m in program["metrics"]}
-    assert metrics["completion"]["numerator"] == 8 and metrics["completion"]["denominator"] == 12
+    assert metrics["completion"]["numerator"] == 8 and metrics["completion"]["denominator"] == 10
     assert metrics["phq9_response"]["status"] == "suppressed"
     assert metrics["phq9_response"]["value"] is None
     bad = cast.client("director_a").get("/api/v1/outcomes?start=2030-01-01&end=2020-01-01")
     assert bad.status_code == 400 and "start" in bad.json()["error"]["fields"]
+
+
+# honest outcomes: what the review against published rules found -----------------------
+
+
+def test_response_is_counted_by_intention_to_treat(cast, settings):
+    """Found: 23 elevated baselines, 11 followed up and 12 dropouts published
+    "100% (11 of 11)". Everyone who started elevated is in the denominator; no
+    score at discharge counts as not improved; the follow-up rate is beside."""
+    settings.OUTCOMES_MIN_COUNT = 1
+    for i in range(6):
+        ep = discharged(cast, 30 + i, "completed")
+        phq9_at(cast, ep, ep.admitted_on, 18)
+        if i < 3:
+            phq9_at(cast, ep, ep.discharged_on, 4)  # responded and remitted
+    m = outcomes_of(cast.director_a, cast.program_a)["phq9_response"]
+    assert (m.numerator, m.denominator, m.value) == (3, 6, 50.0)
+    assert m.extra["followed_up"] == 3
+    assert "Scored at discharge: 3 of 6" in m.note
+    assert "intention to treat" in m.definition and "unlike it" in m.definition
+
+
+@pytest.mark.parametrize(
+    "completed, total, shown", [(1, 12, False), (11, 12, False), (6, 12, True)]
+)
+def test_a_small_numerator_or_complement_is_suppressed(cast, settings, completed, total, shown):
+    """Found: "8.3% (1 of 12)" was published. With cells of 1 to 10 suppressed
+    (the default minimum of 11), 1 of 12 and 11 of 12 are not shown."""
+    settings.OUTCOMES_MIN_COUNT = 6
+    for i in range(total):
+        discharged(cast, 20 + i, "completed" if i < completed else "left_against_advice")
+    m = outcomes_of(cast.director_a, cast.program_a)["completion"]
+    assert m.shown is shown
+    if not shown:
+        assert m.value is None and m.as_dict()["numerator"] is None
+
+
+def test_deaths_transfers_and_step_downs_do_not_count_against_completion(cast, settings):
+    settings.OUTCOMES_MIN_COUNT = 1
+    for reason in ["completed", "died", "transferred", "stepped_down", "incarcerated"]:
+        discharged(cast, 30, reason)
+    m = outcomes_of(cast.director_a, cast.program_a)["completion"]
+    assert (m.numerator, m.denominator) == (1, 2)  # completed, incarcerated

@@ -37,6 +37,8 @@ class DischargeReason(models.TextChoices):
     STEPPED_UP = "stepped_up", "Stepped up to a higher level of care"
     STEPPED_DOWN = "stepped_down", "Stepped down to a lower level of care"
     ADMINISTRATIVE = "administrative", "Administrative discharge"
+    INCARCERATED = "incarcerated", "Incarcerated"
+    DIED = "died", "Died"
 
 
 class Episode(BaseModel):

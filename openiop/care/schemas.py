@@ -67,4 +67,6 @@ class DischargeIn(Schema):
         "stepped_up",
         "stepped_down",
         "administrative",
+        "incarcerated",
+        "died",
     ]

@@ -38,7 +38,7 @@ DEFAULT_WEEKS = 26
 MAX_DAYS = 3 * 366
 BASELINE_WINDOW = 14  # days either side of admission for the baseline score
 FINAL_BEFORE, FINAL_AFTER = 14, 7  # the discharge score: 14 days before to 7 after
-ELEVATED = 10  # an elevated baseline (moderate or worse), as in HEDIS DRR
+ELEVATED = 10  # an elevated baseline (moderate or worse), as in HEDIS DRR-E
 TEST_DAYS = 30
 
 
@@ -100,7 +100,17 @@ def min_count() -> int:
 
 def _rate(code, label, definition, numerator: int, denominator: int) -> Metric:
     m = Metric(code, label, "percent", definition, numerator=numerator, denominator=denominator)
-    return _gate(m, denominator, lambda: round(100 * numerator / denominator, 1))
+    m = _gate(m, denominator, lambda: round(100 * numerator / denominator, 1))
+    small = range(1, min_count())
+    if m.shown and (numerator in small or denominator - numerator in small):
+        # "1 of 40" names someone as surely as a small denominator does, and so
+        # does "39 of 40" (the one who did not)
+        m.value, m.status = None, "suppressed"
+        m.note = (
+            f"Not shown: the count, or the count of the others, is between 1 and "
+            f"{min_count() - 1} (small numbers identify people)."
+        )
+    return m
 
 
 def _gate(m: Metric, denominator: int, value) -> Metric:
@@ -152,6 +162,9 @@ def _discharges(ctx):
                 n=Count("id"),
                 completed=Count("id", filter=Q(discharge_reason=DischargeReason.COMPLETED)),
                 stepped_down=Count("id", filter=Q(discharge_reason=DischargeReason.STEPPED_DOWN)),
+                # endings that say nothing of finishing here: a planned step-down,
+                # a transfer, a death
+                not_counted=Count("id", filter=Q(discharge_reason__in=NOT_AGAINST_COMPLETION)),
             )
             .order_by()
         )
@@ -202,16 +215,26 @@ def _median(counts: list[tuple[int, int]], n: int) -> float:
     return (at(n // 2 - 1) + at(n // 2)) / 2
 
 
+NOT_AGAINST_COMPLETION = (
+    DischargeReason.STEPPED_DOWN,
+    DischargeReason.TRANSFERRED,
+    DischargeReason.DIED,
+)
+
+
 def completion(ctx) -> dict[int, Metric]:
     d = _discharges(ctx)
     return {
         pid: _rate(
             "completion",
             "Completion rate",
-            "Discharges with the reason \u201ccompleted treatment\u201d, out of all discharges "
-            f"from {ctx.period.text}.",
+            "Discharges with the reason \u201ccompleted treatment\u201d, out of the discharges "
+            f"from {ctx.period.text} other than planned step-downs, transfers and deaths "
+            "(which say nothing of finishing here; step-downs are shown on their own). "
+            "Leaving against advice, administrative discharges, steps up and incarceration "
+            "count as not completed.",
             d.get(pid, {}).get("completed", 0),
-            d.get(pid, {}).get("n", 0),
+            d.get(pid, {}).get("n", 0) - d.get(pid, {}).get("not_counted", 0),
         )
         for pid in ctx.program_ids
     }
@@ -314,8 +337,12 @@ def _score_changes(ctx):
             }
         )
         final = F(f"{code}_final")
-        both = Q(**{f"{code}_base__gte": ELEVATED, f"{code}_final__isnull": False})
-        aggregates[f"{code}_n"] = Count("id", filter=both)
+        elevated = Q(**{f"{code}_base__gte": ELEVATED})
+        both = elevated & Q(**{f"{code}_final__isnull": False})
+        # intention to treat: everyone who started elevated; no score at
+        # discharge counts as not responded (the follow-up rate is shown beside)
+        aggregates[f"{code}_n"] = Count("id", filter=elevated)
+        aggregates[f"{code}_followed"] = Count("id", filter=both)
         aggregates[f"{code}_response"] = Count(
             "id", filter=both & Q(**{f"{code}_base__gte": final * 2})
         )
@@ -335,11 +362,13 @@ def _change_metric(ctx, code: str, name: str, kind: str) -> dict[int, Metric]:
         label = f"{name} remission (below 5)"
         what = f"whose last {name} before discharge was below 5"
     definition = (
-        f"People discharged from {ctx.period.text} {what}, out of those with an elevated "
-        f"baseline ({name} of {ELEVATED} or more within {BASELINE_WINDOW} days of admission) "
-        f"and a score in the {FINAL_BEFORE} days before discharge (or up to {FINAL_AFTER} "
-        "after). Response and remission as in the HEDIS Depression Remission or Response "
-        "measure (Kroenke 2001 bands)."
+        f"People discharged from {ctx.period.text} {what}, out of everyone discharged then "
+        f"with an elevated baseline ({name} of {ELEVATED} or more within {BASELINE_WINDOW} "
+        "days of admission), by intention to treat: someone without a score in the "
+        f"{FINAL_BEFORE} days before discharge (or up to {FINAL_AFTER} after) counts as not "
+        "improved. Response (a drop of half or more) and remission (below 5) follow the "
+        "thresholds of the HEDIS Depression Remission or Response measure (DRR-E); unlike "
+        "it, they are measured at discharge, not 4 to 8 months after the first score."
     )
     out = {}
     for pid in ctx.program_ids:
@@ -347,7 +376,12 @@ def _change_metric(ctx, code: str, name: str, kind: str) -> dict[int, Metric]:
         m = _rate(
             f"{code}_{kind}", label, definition, r.get(f"{code}_{kind}", 0), r.get(f"{code}_n", 0)
         )
-        m.extra = {"with_baseline": r.get(f"{code}_baseline", 0)}
+        m.extra = {
+            "with_baseline": r.get(f"{code}_baseline", 0),
+            "followed_up": r.get(f"{code}_followed", 0),
+        }
+        if m.shown:
+            m.note = f"Scored at discharge: {m.extra['followed_up']} of {m.denominator}."
         out[pid] = m
     return out
 
@@ -402,12 +436,12 @@ def negative_tests(ctx) -> dict[int, Metric]:
 SUMMARIES = {
     "admissions": "Admissions in the period.",
     "retention": "Median days from admission to discharge, of those discharged.",
-    "completion": "Discharges that completed treatment, of all discharges.",
+    "completion": "Completed treatment, of discharges other than step-downs, transfers, deaths.",
     "attendance": "Sessions attended, of sessions scheduled.",
-    "phq9_response": "Discharged with a PHQ-9 at least halved, of those who started at 10+.",
-    "phq9_remission": "Discharged with a PHQ-9 below 5, of those who started at 10+.",
-    "gad7_response": "Discharged with a GAD-7 at least halved, of those who started at 10+.",
-    "gad7_remission": "Discharged with a GAD-7 below 5, of those who started at 10+.",
+    "phq9_response": "Discharged with a PHQ-9 at least halved, of all who started at 10+.",
+    "phq9_remission": "Discharged with a PHQ-9 below 5, of all who started at 10+.",
+    "gad7_response": "Discharged with a GAD-7 at least halved, of all who started at 10+.",
+    "gad7_remission": "Discharged with a GAD-7 below 5, of all who started at 10+.",
     "negative_tests": f"Tests negative for every substance, of all tests due in {TEST_DAYS} days.",
     "step_downs": "Discharges to a lower level of care, of all discharges.",
 }

@@ -344,6 +344,8 @@ class DischargeSummaryIn(Schema):
         "stepped_up",
         "stepped_down",
         "administrative",
+        "incarcerated",
+        "died",
     ]
     services_received: str
     clinical_summary: str
