@@ -274,3 +274,40 @@ def test_deaths_transfers_and_step_downs_do_not_count_against_completion(cast, s
         discharged(cast, 30, reason)
     m = outcomes_of(cast.director_a, cast.program_a)["completion"]
     assert (m.numerator, m.denominator) == (1, 2)  # completed, incarcerated
+
+
+def test_retention_at_30_60_and_90_days_includes_people_still_in_treatment(cast, settings):
+    """Found: retention was the median stay of discharged patients only, so a
+    program whose people are still in treatment (or vanished unrecorded) looked
+    the same as one that kept them."""
+    settings.OUTCOMES_MIN_COUNT = 1
+    period = selectors.Period(TODAY - dt.timedelta(days=200), TODAY)
+    admitted = TODAY - dt.timedelta(days=100)
+    # active for 100 days: retained at 30, 60 and 90
+    EpisodeFactory(program=cast.program_a, admitted_on=admitted)
+    # left against advice on day 45: retained at 30 only
+    EpisodeFactory(
+        program=cast.program_a,
+        admitted_on=admitted,
+        discharged_on=admitted + dt.timedelta(days=45),
+        status="discharged",
+        discharge_reason="left_against_advice",
+    )
+    # completed on day 50: a planned ending, retained throughout
+    EpisodeFactory(
+        program=cast.program_a,
+        admitted_on=admitted,
+        discharged_on=admitted + dt.timedelta(days=50),
+        status="discharged",
+        discharge_reason="completed",
+    )
+    # admitted 40 days ago: counted at 30 days only (60 and 90 have not passed)
+    EpisodeFactory(program=cast.program_a, admitted_on=TODAY - dt.timedelta(days=40))
+    found = selectors.program_outcomes(
+        actor=cast.director_a, period=period, programs=[cast.program_a]
+    )
+    m = {x.code: x for x in found[0].metrics}
+    # cast.episode_a (admitted 10 days ago) is in no cohort yet
+    assert (m["retained_30"].numerator, m["retained_30"].denominator) == (4, 4)
+    assert (m["retained_60"].numerator, m["retained_60"].denominator) == (2, 3)
+    assert (m["retained_90"].numerator, m["retained_90"].denominator) == (2, 3)

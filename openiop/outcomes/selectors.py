@@ -191,7 +191,7 @@ def retention(ctx) -> dict[int, Metric]:
         n = sum(c for _d, c in counts)
         m = Metric(
             "retention",
-            "Retention (median days enrolled)",
+            "Median stay of those discharged (days)",
             "days",
             "Median number of days from admission to discharge, among episodes discharged "
             f"from {ctx.period.text} (for any reason).",
@@ -199,6 +199,70 @@ def retention(ctx) -> dict[int, Metric]:
         )
         out[pid] = _gate(m, n, lambda counts=counts, n=n: _median(counts, n))
     return out
+
+
+RETAINED_DAYS = (30, 60, 90)
+PLANNED_ENDINGS = (
+    DischargeReason.COMPLETED,
+    DischargeReason.STEPPED_DOWN,
+    DischargeReason.TRANSFERRED,
+)
+
+
+def _shift(name: str, days: int):
+    # date(...) on SQLite, ::date on PostgreSQL: compares as a date on both
+    return Cast(F(name) + dt.timedelta(days=days), DateField())
+
+
+def _retained(ctx) -> dict:
+    """Per program, for 30, 60 and 90 days: episodes admitted in the period at
+    least that long before its end (active ones included), and how many were
+    still in treatment that many days after admission, or had ended before by
+    a planned ending (one query)."""
+    if "retained" not in ctx.cache:
+        aggregates = {}
+        qs = ctx.episodes.filter(admitted_on__gte=ctx.period.start)
+        for days in RETAINED_DAYS:
+            cohort = Q(admitted_on__lte=ctx.period.end - dt.timedelta(days=days))
+            stayed = (
+                Q(discharged_on__isnull=True)
+                | Q(discharged_on__gte=_shift("admitted_on", days))
+                | Q(discharge_reason__in=PLANNED_ENDINGS)
+            )
+            aggregates[f"n{days}"] = Count("id", filter=cohort)
+            aggregates[f"kept{days}"] = Count("id", filter=cohort & stayed)
+        rows = qs.values("program_id").annotate(**aggregates).order_by()
+        ctx.cache["retained"] = {r["program_id"]: r for r in rows}
+    return ctx.cache["retained"]
+
+
+def _retained_metric(days: int):
+    def metric(ctx) -> dict[int, Metric]:
+        rows = _retained(ctx)
+        definition = (
+            f"Episodes admitted from {ctx.period.start:%Y-%m-%d} to "
+            f"{ctx.period.end - dt.timedelta(days=days):%Y-%m-%d} (so {days} days had passed by "
+            f"{ctx.period.end:%Y-%m-%d}), including people still in treatment, who were still "
+            f"in treatment {days} days after admission or had ended before by completing, "
+            "stepping down or transferring; leaving early, administrative discharge and other "
+            "endings count as not retained."
+        )
+        return {
+            pid: _rate(
+                f"retained_{days}",
+                f"Retained at {days} days",
+                definition,
+                rows.get(pid, {}).get(f"kept{days}", 0),
+                rows.get(pid, {}).get(f"n{days}", 0),
+            )
+            for pid in ctx.program_ids
+        }
+
+    metric.__name__ = f"retained_{days}"
+    return metric
+
+
+retained_30, retained_60, retained_90 = (_retained_metric(d) for d in RETAINED_DAYS)
 
 
 def _median(counts: list[tuple[int, int]], n: int) -> float:
@@ -316,9 +380,7 @@ def _score_changes(ctx):
         return ctx.cache["changes"]
     ids = _instrument_ids(ctx)
 
-    def shift(name, days):
-        # date(...) on SQLite, ::date on PostgreSQL: compares as a date on both
-        return Cast(F(name) + dt.timedelta(days=days), DateField())
+    shift = _shift
 
     qs = ctx.discharged.annotate(
         early=shift("admitted_on", -BASELINE_WINDOW),
@@ -436,6 +498,9 @@ def negative_tests(ctx) -> dict[int, Metric]:
 SUMMARIES = {
     "admissions": "Admissions in the period.",
     "retention": "Median days from admission to discharge, of those discharged.",
+    "retained_30": "Still in treatment 30 days after admission (or a planned ending).",
+    "retained_60": "Still in treatment 60 days after admission (or a planned ending).",
+    "retained_90": "Still in treatment 90 days after admission (or a planned ending).",
     "completion": "Completed treatment, of discharges other than step-downs, transfers, deaths.",
     "attendance": "Sessions attended, of sessions scheduled.",
     "phq9_response": "Discharged with a PHQ-9 at least halved, of all who started at 10+.",
@@ -448,6 +513,9 @@ SUMMARIES = {
 
 METRICS = [
     admissions,
+    retained_30,
+    retained_60,
+    retained_90,
     retention,
     completion,
     attendance_rate,
@@ -460,6 +528,9 @@ METRICS = [
 ]
 PUBLISHABLE = {
     "admissions",
+    "retained_30",
+    "retained_60",
+    "retained_90",
     "retention",
     "completion",
     "attendance",
