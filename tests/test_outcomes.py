@@ -154,39 +154,45 @@ def test_outcomes_are_scoped_to_the_viewers_programs(cast, records):
     assert selectors.program_outcomes(actor=cast.readonly_a, period=PERIOD) == []
 
 
-def test_a_director_publishes_chosen_figures(cast, records, settings):
+def test_a_director_publishes_the_fixed_set_over_twelve_months(cast, records, settings):
+    """Found: a director picked which figures and which period to publish. Now
+    every program publishes the same set over the trailing twelve months; the
+    director decides only whether to publish."""
     settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
-    rows = services.outcomes_publish(
-        actor=cast.director_a, program=cast.program_a, metrics=["completion"], period=PERIOD
+    rows = services.outcomes_publish(actor=cast.director_a, program=cast.program_a)
+    published = {r.metric: r for r in rows}
+    assert set(published) <= set(selectors.PUBLISHED_SET)
+    completion = published["completion"]
+    assert (float(completion.value), completion.numerator, completion.denominator) == (80.0, 8, 10)
+    assert completion.period_end == TODAY
+    assert completion.period_start == TODAY.replace(year=TODAY.year - 1) + dt.timedelta(days=1)
+    assert "phq9_response" not in published  # 2 of 3: the one who did not respond is 1
+    assert "retention" not in published  # the median stay is not in the set
+    assert list(selectors.published_outcomes(cast.program_a).order_by("pk")) == sorted(
+        rows, key=lambda r: r.pk
     )
-    assert [(r.metric, float(r.value), r.numerator, r.denominator) for r in rows] == [
-        ("completion", 80.0, 8, 10)
-    ]
-    assert list(selectors.published_outcomes(cast.program_a)) == rows
-    with pytest.raises(ApplicationError) as exc:
-        services.outcomes_publish(
-            actor=cast.director_a, program=cast.program_a, metrics=["phq9_response"], period=PERIOD
-        )
-    assert "count of the others" in exc.value.message  # 2 of 3
-    with pytest.raises(ApplicationError):
-        services.outcomes_publish(
-            actor=cast.director_a, program=cast.program_a, metrics=["attendance"], period=PERIOD
-        )
-    again = services.outcomes_publish(
-        actor=cast.director_a, program=cast.program_a, metrics=["completion", "retention"]
-    )
+    again = services.outcomes_publish(actor=cast.director_a, program=cast.program_a)
     current = list(selectors.published_outcomes(cast.program_a))
-    assert sorted(r.metric for r in current) == ["completion", "retention"]
     assert {r.pk for r in current} == {r.pk for r in again}
-    assert PublishedOutcome.objects.filter(superseded_at__isnull=False).count() == 1
+    assert PublishedOutcome.objects.filter(superseded_at__isnull=False).count() == len(rows)
     services.outcomes_withdraw(actor=cast.director_a, published=current[0])
-    assert selectors.published_outcomes(cast.program_a).count() == 1
+    assert selectors.published_outcomes(cast.program_a).count() == len(rows) - 1
+
+
+def test_nothing_to_publish_is_said_plainly(cast):
+    from tests.factories import staff
+
+    director_b = staff("program_director", program=cast.program_b)
+    with pytest.raises(ApplicationError) as exc:
+        services.outcomes_publish(actor=director_b, program=cast.program_b)
+    assert "Nothing can be published yet" in exc.value.message
+    assert not PublishedOutcome.objects.exists()
 
 
 def test_only_a_director_of_the_program_publishes(cast, records):
     for who in (cast.clinician_a, cast.admin):
         with pytest.raises(PermissionDenied):
-            services.outcomes_publish(actor=who, program=cast.program_a, metrics=["completion"])
+            services.outcomes_publish(actor=who, program=cast.program_a)
 
 
 def test_the_outcomes_page_shows_definitions_and_denominators(cast, records, settings):
@@ -200,7 +206,7 @@ def test_the_outcomes_page_shows_definitions_and_denominators(cast, records, set
     assert "median of 12 discharges" in text
     assert "Not shown: the count, or the count of the others" in text  # PHQ-9, 2 of 3
     assert "other than planned step-downs, transfers and deaths" in text
-    assert "Choose figures to publish" in text
+    assert "Publish the last twelve months" in text
     bad = cast.client("director_a").get("/outcomes/?start=2030-01-01&end=2020-01-01")
     assert bad.status_code == 200 and "must start before it ends" in bad.content.decode()
 
@@ -209,13 +215,13 @@ def test_publishing_from_the_page(cast, records, settings):
     settings.OUTCOMES_MIN_COUNT = 2  # cells of 1 are not shown
     client = cast.client("director_a")
     url = f"/outcomes/programs/{cast.program_a.uuid}/publish/"
-    form = client.get(url + f"?start={PERIOD.start}&end={PERIOD.end}")
-    assert form.status_code == 200 and b"Completion rate: 80%" in form.content
-    done = client.post(
-        url, {"metrics": ["completion"], "start": PERIOD.start, "end": PERIOD.end}, follow=True
-    )
-    assert b"1 figure(s) of Program A published" in done.content
-    assert selectors.published_outcomes(cast.program_a).get().metric == "completion"
+    form = client.get(url)
+    text = form.content.decode()
+    assert form.status_code == 200 and "80%" in text and "last twelve months" in text
+    assert "not published: Not shown" in text  # PHQ-9 response, 2 of 3
+    done = client.post(url, follow=True)
+    assert b"figure(s) of Program A published" in done.content
+    assert selectors.published_outcomes(cast.program_a).filter(metric="completion").exists()
 
 
 def test_the_outcomes_api(cast, records, settings):

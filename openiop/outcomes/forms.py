@@ -29,18 +29,5 @@ class PeriodForm(forms.Form):
         return default_period()
 
 
-class PublishForm(forms.Form):
-    metrics = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
-    start = forms.DateField(widget=forms.HiddenInput)
-    end = forms.DateField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["metrics"].choices = choices
-
-    def period(self) -> Period:
-        return Period(self.cleaned_data["start"], self.cleaned_data["end"])
-
-
 def period_query(period: Period) -> str:
     return f"start={period.start:%Y-%m-%d}&end={period.end:%Y-%m-%d}"

@@ -543,6 +543,29 @@ PUBLISHABLE = {
 }
 
 
+# what a program publishes: always these, always over the last twelve months
+PUBLISHED_SET = [
+    "admissions",
+    "retained_30",
+    "retained_90",
+    "completion",
+    "attendance",
+    "phq9_response",
+    "phq9_remission",
+    "gad7_response",
+    "gad7_remission",
+    "negative_tests",
+]
+
+
+def published_period(program) -> Period:
+    """The trailing twelve months to today where the program meets."""
+    from openiop.scheduling.localtime import today_in
+
+    end = today_in(program.site.time_zone)
+    return Period(end.replace(year=end.year - 1) + dt.timedelta(days=1), end)
+
+
 @dataclass
 class _Context:
     episodes: object

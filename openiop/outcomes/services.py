@@ -1,4 +1,4 @@
-"""Publishing chosen figures to the public directory, and withdrawing them."""
+"""Publishing the fixed set of figures to the public directory, and withdrawing them."""
 
 from decimal import Decimal
 
@@ -13,10 +13,12 @@ from openiop.outcomes import selectors
 from openiop.outcomes.models import PublishedOutcome
 
 
-def outcomes_publish(*, actor, program, metrics: list[str], period=None) -> list[PublishedOutcome]:
-    """Publish the chosen metrics of a program, computed now for the period.
-    A figure that is suppressed, not measured or empty cannot be published; a
-    figure published before for the same metric is superseded."""
+def outcomes_publish(*, actor, program) -> list[PublishedOutcome]:
+    """Publish the program's fixed set of figures (`selectors.PUBLISHED_SET`)
+    over the trailing twelve months to the program site's today: the director
+    decides to publish or not, not which numbers or which period. Figures not
+    shown (too few people, no data) are published as nothing; everything
+    published before for the program is superseded, so no stale figure stays."""
     require(
         actor,
         "outcomes.publish",
@@ -24,26 +26,20 @@ def outcomes_publish(*, actor, program, metrics: list[str], period=None) -> list
         program_id=program.pk,
         action=Action.DISCLOSE,
     )
-    wanted = list(dict.fromkeys(metrics or []))
-    if not wanted:
-        raise ApplicationError.for_field("metrics", "Choose at least one figure to publish.")
-    unknown = [m for m in wanted if m not in selectors.PUBLISHABLE]
-    if unknown:
-        raise ApplicationError.for_field("metrics", f"{unknown[0]!r} cannot be published.")
-    period = period or selectors.default_period()
+    period = selectors.published_period(program)
     found = selectors.program_outcomes(actor=actor, period=period, programs=[program])
     if not found:
         raise ApplicationError("You may not see this program's outcomes.")
     by_code = {m.code: m for m in found[0].metrics}
-    refused = [by_code[c] for c in wanted if not by_code[c].shown]
-    if refused:
-        m = refused[0]
-        raise ApplicationError.for_field(
-            "metrics", f"{m.label} cannot be published: {m.note or 'there is no figure.'}"
+    shown = [by_code[c] for c in selectors.PUBLISHED_SET if by_code[c].shown]
+    if not shown:
+        raise ApplicationError(
+            "Nothing can be published yet: every figure of the last twelve months is below the "
+            "minimum count or has no data."
         )
     now = timezone.now()
     with transaction.atomic():
-        PublishedOutcome.objects.filter(program=program, metric__in=wanted).current().update(
+        PublishedOutcome.objects.filter(program=program).current().update(
             superseded_at=now, updated_at=now
         )
         rows = PublishedOutcome.objects.bulk_create(
@@ -64,7 +60,7 @@ def outcomes_publish(*, actor, program, metrics: list[str], period=None) -> list
                     published_at=now,
                     created_by=actor,
                 )
-                for m in (by_code[c] for c in wanted)
+                for m in shown
             ]
         )
         audit_record(
@@ -72,7 +68,11 @@ def outcomes_publish(*, actor, program, metrics: list[str], period=None) -> list
             action=Action.DISCLOSE,
             event="outcomes.publish",
             obj=program,
-            detail={"metrics": wanted, "period": [str(period.start), str(period.end)]},
+            detail={
+                "metrics": [m.code for m in shown],
+                "not_shown": [c for c in selectors.PUBLISHED_SET if not by_code[c].shown],
+                "period": [str(period.start), str(period.end)],
+            },
         )
     return rows
 

@@ -7,10 +7,9 @@ from openiop.access.scope import grant
 from openiop.audit.services import audit_read
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
-from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
 from openiop.outcomes import selectors, services
-from openiop.outcomes.forms import PeriodForm, PublishForm, period_query
+from openiop.outcomes.forms import PeriodForm, period_query
 from openiop.outcomes.models import PublishedOutcome
 
 
@@ -72,35 +71,28 @@ def _program(request, program_uuid):
 
 @requires("outcomes.publish")
 def publish(request, program_uuid):
+    """The fixed set over the last twelve months, shown as it would be
+    published; the director publishes it or not."""
     program = _program(request, program_uuid)
-    period = PeriodForm(request.GET or None).period()
-    found = selectors.program_outcomes(actor=request.user, period=period, programs=[program])
-    metrics = found[0].metrics if found else []
-    choices = [(m.code, f"{m.label}: {m.display}") for m in metrics if m.shown]
-    form = PublishForm(
-        request.POST or None,
-        choices=choices,
-        initial={"start": period.start, "end": period.end, "metrics": [c for c, _ in choices]},
-    )
-    if request.method == "POST" and form.is_valid():
+    period = selectors.published_period(program)
+    error = ""
+    if request.method == "POST":
         try:
-            rows = services.outcomes_publish(
-                actor=request.user,
-                program=program,
-                metrics=form.cleaned_data["metrics"],
-                period=form.period(),
-            )
+            rows = services.outcomes_publish(actor=request.user, program=program)
         except ApplicationError as exc:
-            apply_errors(form, exc)
+            error = exc.message
         else:
             messages.success(
                 request, f"{len(rows)} figure(s) of {program.name} published to the directory."
             )
-            return redirect(reverse("outcomes:programs") + "?" + period_query(form.period()))
+            return redirect(reverse("outcomes:programs") + "?" + period_query(period))
+    found = selectors.program_outcomes(actor=request.user, period=period, programs=[program])
+    by_code = {m.code: m for m in found[0].metrics} if found else {}
+    metrics = [by_code[c] for c in selectors.PUBLISHED_SET if c in by_code]
     return render(
         request,
         "outcomes/publish.html",
-        {"program": program, "form": form, "metrics": metrics, "period": period},
+        {"program": program, "metrics": metrics, "period": period, "error": error},
     )
 
 

@@ -214,9 +214,7 @@ CALLS = [
     (
         "outcomes_publish",
         None,
-        lambda a, c, _: outcomes.outcomes_publish(
-            actor=a, program=c.program_a, metrics=["admissions"]
-        ),
+        lambda a, c, _: outcomes.outcomes_publish(actor=a, program=c.program_a),
     ),
 ]
 
