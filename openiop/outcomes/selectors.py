@@ -526,21 +526,6 @@ METRICS = [
     negative_tests,
     step_downs,
 ]
-PUBLISHABLE = {
-    "admissions",
-    "retained_30",
-    "retained_60",
-    "retained_90",
-    "retention",
-    "completion",
-    "attendance",
-    "phq9_response",
-    "phq9_remission",
-    "gad7_response",
-    "gad7_remission",
-    "negative_tests",
-    "step_downs",
-}
 
 
 # what a program publishes: always these, always over the last twelve months

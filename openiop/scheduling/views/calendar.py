@@ -270,13 +270,7 @@ def _staff_qs(program):
 @requires("schedule.manage")
 def roster_add(request, session_uuid):
     session = selectors.session_for(request.user, session_uuid)
-    patient = (
-        Patient.objects.visible_to(request.user, "view")
-        .filter(uuid=request.POST.get("patient") or None)
-        .first()
-        if _is_uuid(request.POST.get("patient"))
-        else None
-    )
+    patient = _posted_patient(request)
     try:
         if patient is None:
             raise ApplicationError.for_field("patient", "Choose a patient.")
@@ -292,13 +286,7 @@ def roster_add(request, session_uuid):
 @requires("schedule.manage")
 def roster_remove(request, session_uuid):
     session = selectors.session_for(request.user, session_uuid)
-    patient = (
-        Patient.objects.visible_to(request.user, "view")
-        .filter(uuid=request.POST.get("patient"))
-        .first()
-        if _is_uuid(request.POST.get("patient"))
-        else None
-    )
+    patient = _posted_patient(request)
     try:
         if patient is None:
             raise ApplicationError.for_field("patient", "Choose a patient on this roster.")
@@ -313,6 +301,14 @@ def roster_remove(request, session_uuid):
     else:
         messages.success(request, f"{patient.display_name} is off this session's roster.")
     return redirect("scheduling:session", session_uuid=session.uuid)
+
+
+def _posted_patient(request):
+    """The patient the form names, if the user may see them."""
+    value = request.POST.get("patient")
+    if not _is_uuid(value):
+        return None
+    return Patient.objects.visible_to(request.user, "view").filter(uuid=value).first()
 
 
 def _is_uuid(value) -> bool:
