@@ -77,10 +77,9 @@ def test_a_walk_in_item_9_reaches_the_queue_pages_and_escalates(new_page, walk_i
     ).check()
     phone.get_by_role("button", name="Send my answers").tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
-    # told what happened: the organization's clinical staff (intake, the director) paged
-    expect(phone.get_by_role("alert")).to_contain_text(
-        "2 people of your care team have been alerted"
-    )
+    # told what happened: the organization's clinical staff (intake, the director) paged;
+    # not admitted, they have no care team yet
+    expect(phone.get_by_role("alert")).to_contain_text("2 people at the clinic have been alerted")
     alert = SafetyAlert.objects.get()
     assert alert.on_queue and alert.episode is None
 
