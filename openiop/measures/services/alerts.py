@@ -3,18 +3,19 @@ until someone acknowledges it.
 
 Routing is decided when the alert is raised, from the patient's *current* open
 episodes (not the episode a link was made for): the primary clinician, the
-program's directors, then the program's active clinicians. With nobody there
-(a patient not admitted yet, a program without staff) the alert goes on the
-organization's safety queue, shown on every clinical dashboard of the
-organization, and to its organization-wide clinical staff, then its
-administrators: an alert never reaches nobody (`route` always returns people,
-tested).
+program's own directors, then the program's active clinicians. With nobody
+there (a patient not admitted yet, a program without staff) the alert goes on
+the organization's safety queue, shown while open on every clinical dashboard
+of the organization, and is emailed to its organization-wide clinical staff,
+else the intake coordinators and directors of its programs, else any clinical
+staff, else its administrators (told to put someone on it): an alert never
+reaches nobody (`route` always returns people, tested).
 
 Two tiers. A *safety* alert (self-harm, the self-harm question left blank,
 high risk at intake, a check-in saying "I do not feel safe") is emailed to its
 recipients at once and escalates while unacknowledged: after the program's
 delay (shorter outside its hours) to the directors, then to the organization's
-on-call contact. A *clinical attention* flag (severe band, large rise) waits on
+on-call contact; a level with nobody new to tell is recorded and passed. A *clinical attention* flag (severe band, large rise) waits on
 dashboards and the chart. Messages go through the shared outbox
 (`openiop.messaging`) with one key per alert, level and person, so a sweep run
 twice or a worker restarted sends nothing twice; they carry no PHI.
