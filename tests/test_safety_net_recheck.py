@@ -204,3 +204,114 @@ def test_the_check_in_help_text_is_announced_and_the_box_comes_first(cast, clien
     assert 'aria-describedby="id_not_safe_helptext"' in page
     assert 'id="id_not_safe_helptext"' in page
     assert page.index('name="not_safe"') < page.index('name="mood"')
+
+
+# the second outside check ------------------------------------------------------------------
+
+
+def test_not_safe_goes_through_even_when_another_answer_has_a_mistake(cast, client):
+    """Found (critical): a note over 500 characters (a browser counts a line
+    break as one, sends two) refused the whole check-in: no alert."""
+    note = "\r\n".join(["x" * 49] * 10)  # 500 in the browser, 508 sent
+    page = not_safe_by_link(cast, client, note=note, mood="11")  # mood out of range too
+    assert b"You told us you do not feel safe right now" in page.content
+    assert b"without the answers that had a mistake" in page.content
+    alert = SafetyAlert.objects.get()
+    assert alert.checkin.not_safe and alert.checkin.mood is None
+
+
+def test_line_breaks_count_once(cast, client):
+    note = "\r\n".join(["x" * 49] * 10)
+    not_safe_by_link(cast, client, note=note)
+    assert len(CheckIn.objects.get().note) == 499
+
+
+def test_not_safe_is_never_refused_by_the_guessing_limit(cast, client, settings):
+    """Found: 30 requests a minute per address (a clinic's Wi-Fi) and the next
+    "not safe" got a 429. Only misses count now."""
+    from openiop.core.ratelimit import reset
+
+    reset()
+    settings.RATE_LIMITS = {"patient-link": "3/minute"}
+    for i in range(5):
+        client.get(f"/m/not-a-token-{i}/")
+    assert client.get("/m/not-a-token-x/").status_code == 429
+    page = not_safe_by_link(cast, client)
+    assert page.status_code == 200 and SafetyAlert.objects.count() == 1
+    reset()
+
+
+def test_an_unavailable_link_says_nothing_was_sent_and_gives_the_numbers(cast, client):
+    text = client.post("/m/expired-or-unknown/", {"not_safe": "on"}).content.decode()
+    assert "not sent" in text and 'href="tel:988"' in text and 'href="tel:911"' in text
+
+
+def test_a_walk_ins_check_in_is_dated_where_the_clinic_is(cast, settings, monkeypatch):
+    """Found: 23:59 Pacific was recorded as the next day (UTC) for someone
+    with no program."""
+    from django.utils import timezone
+
+    settings.TIME_ZONE = "UTC"  # as the server is
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 12, 3, 7, 59, tzinfo=dt.UTC))
+    from openiop.measures.services.common import local_today
+
+    walk_in = PatientFactory(organization=cast.org)
+    assert local_today(None, walk_in) == dt.date(2026, 12, 2)
+
+
+def test_a_calmer_check_in_keeps_what_was_written_with_not_safe(cast):
+    services.checkin_record(
+        actor=cast.clinician_a,
+        patient=cast.patient_a,
+        mood=3,
+        cravings=5,
+        note="worse tonight",
+        not_safe=True,
+    )
+    services.checkin_record(actor=cast.clinician_a, patient=cast.patient_a, mood=8, cravings=0)
+    checkin = CheckIn.objects.get()
+    assert checkin.not_safe and checkin.note == "worse tonight"
+
+
+def test_links_stay_while_the_patient_is_in_care_in_another_program(cast):
+    from openiop.care.models import Episode
+    from openiop.care.services import episode_discharge
+    from openiop.measures.models import PatientLink
+    from tests.factories import EpisodeFactory
+
+    EpisodeFactory(
+        patient=cast.patient_a, program=cast.program_b, primary_clinician=cast.clinician_b
+    )
+    link, _t = services.link_create(
+        actor=cast.clinician_a, patient=cast.patient_a, purpose="checkin"
+    )
+    Episode.objects.filter(pk=cast.episode_a.pk).update(admitted_on=dt.date(2026, 10, 1))
+    episode_discharge(
+        actor=cast.director_a,
+        episode=Episode.objects.get(pk=cast.episode_a.pk),
+        discharged_on=dt.date(2026, 11, 30),
+        reason="completed",
+    )
+    assert PatientLink.objects.get(pk=link.pk).revoked_at is None
+
+
+def test_the_safety_net_page_never_saves_into_another_organization(cast):
+    client = cast.client("admin")
+    bogus = "/organization/safety/?organization=00000000-0000-0000-0000-000000000000"
+    assert client.post(bogus, {"on_call_email": "x@example.test"}).status_code == 404
+    cast.org.refresh_from_db()
+    assert cast.org.on_call_email == ""
+
+
+def test_an_over_long_acknowledgement_note_is_refused_not_cut(cast):
+    from openiop.core.errors import ApplicationError
+
+    alert = item9(cast)
+    try:
+        services.alert_acknowledge(actor=cast.clinician_a, alert=alert, note="x" * 2001)
+    except ApplicationError as exc:
+        assert "note" in exc.fields
+    else:
+        raise AssertionError("a 2,001-character note was accepted")
+    alert.refresh_from_db()
+    assert alert.is_open

@@ -203,9 +203,8 @@ class CheckInForm(forms.Form):
     )
     note = forms.CharField(
         label="Anything else you want your team to know? (optional)",
-        max_length=500,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
     )
     not_safe = forms.BooleanField(
         label="I do not feel safe right now",
@@ -213,6 +212,29 @@ class CheckInForm(forms.Form):
         help_text="Your care team is alerted at once, even if you answer nothing else. If "
         "you are in danger now, call or text 988, or call 911.",
     )
+
+    def clean_note(self):
+        # a browser sends a line break as two characters but counts it as one
+        note = (self.cleaned_data.get("note") or "").replace("\r\n", "\n")
+        if len(note) > 500:
+            raise forms.ValidationError(f"Keep the note under 500 characters (it has {len(note)}).")
+        return note
+
+    def says_not_safe(self) -> bool:
+        """Whether "I do not feel safe" was ticked, whatever else is wrong: it
+        is sent even when another answer has a mistake."""
+        return self.is_bound and self["not_safe"].value() in (True, "on", "true", "1")
+
+    def usable_data(self) -> dict:
+        """The valid answers; with errors (and "not safe" ticked) the fields in
+        error are left out rather than holding back the alert."""
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        if self.errors:
+            data["not_safe"] = True
+        data.setdefault("mood", None)
+        data.setdefault("cravings", None)
+        return data
 
     def clean(self):
         data = super().clean()

@@ -164,6 +164,8 @@ def safety(request):
     organizations = list(Organization.objects.filter(pk__in=org_ids).order_by("name"))
     wanted = request.GET.get("organization", "")
     organization = next((o for o in organizations if str(o.uuid) == wanted), None)
+    if wanted and organization is None:  # never save into another organization
+        raise Http404("No such organization that you manage.")
     organization = organization or (organizations[0] if organizations else None)
     if organization is None:  # a director of one program
         audit_denied(actor=request.user, event="organization.manage", action=Action.READ)

@@ -15,8 +15,9 @@ Two tiers. A *safety* alert (self-harm, the self-harm question left blank,
 high risk at intake, a check-in saying "I do not feel safe") is emailed to its
 recipients at once and escalates while unacknowledged: after the program's
 delay (shorter outside its hours) to the directors, then to the organization's
-on-call contact; a level with nobody new to tell is recorded and passed. A *clinical attention* flag (severe band, large rise) waits on
-dashboards and the chart. Messages go through the shared outbox
+on-call contact; a level with nobody new to tell is recorded and passed. A
+*clinical attention* flag (severe band, large rise) waits on dashboards and
+the chart. Messages go through the shared outbox
 (`openiop.messaging`) with one key per alert, level and person, so a sweep run
 twice or a worker restarted sends nothing twice; they carry no PHI.
 """

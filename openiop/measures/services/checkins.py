@@ -63,7 +63,7 @@ def checkin_record(
     if len(note) > MAX_NOTE:
         raise ApplicationError.for_field("note", f"Keep the note under {MAX_NOTE} characters.")
     episode = episode_for(patient, episode)
-    day = check_day("day", day or local_today(episode), patient, what="of the check-in")
+    day = check_day("day", day or local_today(episode, patient), patient, what="of the check-in")
     values = {
         "mood": mood,
         "cravings": cravings,
@@ -90,6 +90,10 @@ def checkin_record(
             # "I do not feel safe" said earlier today stays said: a later,
             # calmer check-in does not erase it (the alert points at it)
             values["not_safe"] = values["not_safe"] or existing.not_safe
+            if existing.not_safe and existing.note and values["note"] != existing.note:
+                # what they wrote with "not safe" is kept for whoever answers it
+                later = f" / later: {values['note']}" if values["note"] else ""
+                values["note"] = f"{existing.note}{later}"[:MAX_NOTE]
             changed = [k for k, v in values.items() if getattr(existing, k) != v]
             for k, v in values.items():
                 setattr(existing, k, v)

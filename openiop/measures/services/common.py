@@ -14,11 +14,21 @@ PATIENT_VIA_LINK = "patient (one-time link)"
 PATIENT_SIGNED_IN = "patient (signed in)"
 
 
-def local_today(episode=None) -> dt.date:
-    """Today in the program site's time zone (the server's zone without one)."""
+def local_today(episode=None, patient=None) -> dt.date:
+    """Today in the program site's time zone; for someone in no program, the
+    zone of their organization's first site (the server's zone without one)."""
     tz_name = None
     if episode is not None:
         tz_name = getattr(getattr(episode.program, "site", None), "time_zone", None)
+    elif patient is not None:
+        from openiop.organizations.models import Site
+
+        tz_name = (
+            Site.objects.filter(organization_id=patient.organization_id)
+            .order_by("pk")
+            .values_list("time_zone", flat=True)
+            .first()
+        )
     try:
         tz = zoneinfo.ZoneInfo(tz_name or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -31,7 +41,7 @@ def check_day(field: str, day, patient, *, what: str, episode=None) -> dt.date:
         raise ApplicationError.for_field(field, f"Enter the date {what}.")
     if isinstance(day, dt.datetime):
         day = day.date()
-    if day > local_today(episode) + dt.timedelta(days=1):
+    if day > local_today(episode, patient) + dt.timedelta(days=1):
         raise ApplicationError.for_field(field, f"The date {what} cannot be in the future.")
     if day < patient.date_of_birth or day.year < 1990:
         raise ApplicationError.for_field(field, f"The date {what} is too far in the past.")

@@ -74,7 +74,7 @@ def response_record(
         raise ApplicationError.for_field("instrument", "Choose an instrument of this organization.")
     episode = episode_for(patient, episode, actor=actor)
     if administered_on is None:
-        administered_on = local_today(episode)
+        administered_on = local_today(episode, patient)
     administered_on = check_day(
         "administered_on", administered_on, patient, what="it was given", episode=episode
     )
@@ -231,6 +231,8 @@ def alert_acknowledge(*, actor, alert: SafetyAlert, note: str) -> SafetyAlert:
 
         deny(actor, "alert.acknowledge", action=Action.UPDATE)
     note = (note or "").strip()
+    if len(note) > 2000:
+        raise ApplicationError.for_field("note", "Keep the note under 2,000 characters.")
     if len(note) < MIN_NOTE:
         raise ApplicationError.for_field(
             "note", "Write what was done (a few words at least) before acknowledging."

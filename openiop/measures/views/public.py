@@ -11,7 +11,8 @@ from openiop.audit.services import audit_record
 from openiop.core.decorators import login_only, public
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
-from openiop.core.ratelimit import rate_limited
+from openiop.core.middleware import client_ip
+from openiop.core.ratelimit import hit, rate_for, too_many
 from openiop.measures import services
 from openiop.measures.forms import AnswersForm, CheckInForm
 from openiop.measures.models import CheckInSource, LinkPurpose
@@ -30,11 +31,18 @@ def _unavailable(request):
 
 
 @public
-@rate_limited("patient-link")
 def link(request, token):
+    """Guessing tokens is slowed down by counting the misses per address (a
+    token is 256 random bits); a real patient's answer, above all "I do not
+    feel safe", is never refused because others share their address."""
     try:
         link = services.link_open(token)
     except services.LinkUnavailable:
+        rate = rate_for("patient-link")
+        if rate is not None:
+            allowed, retry_after = hit("patient-link", client_ip(request) or "unknown", rate)
+            if not allowed:
+                return too_many(request, retry_after)
         return _unavailable(request)
     if link.purpose == LinkPurpose.CHECKIN:
         return _checkin(request, token, link)
@@ -59,7 +67,7 @@ def link(request, token):
     )
 
 
-def _thanks(request, alerts, *, checkin: bool = False):
+def _thanks(request, alerts, *, checkin: bool = False, form=None):
     """What the patient is told is what happened: which alert was raised and how
     many people who can answer it were alerted (never a name); an
     administrator told to find someone is not one of them."""
@@ -85,6 +93,8 @@ def _thanks(request, alerts, *, checkin: bool = False):
                 "paged": len(people),
                 "emailed": emailed,
                 "team": any(a.episode_id for a in safety),
+                # "not safe" went through although the rest had a mistake
+                "left_out": list(form.errors) if form is not None and form.errors else [],
             },
         )
     )
@@ -92,15 +102,15 @@ def _thanks(request, alerts, *, checkin: bool = False):
 
 def _checkin(request, token, link):
     form = CheckInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (form.is_valid() or form.says_not_safe()):
         try:
-            checkin = services.link_submit_checkin(token=token, **form.cleaned_data)
+            checkin = services.link_submit_checkin(token=token, **form.usable_data())
         except services.LinkUnavailable:
             return _unavailable(request)
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            return _thanks(request, checkin.answered_alerts, checkin=True)
+            return _thanks(request, checkin.answered_alerts, checkin=True, form=form)
     elif request.method == "GET":
         _audit_open(link)
     return _private(render(request, "measures/public/checkin.html", {"form": form}))
@@ -125,16 +135,16 @@ def my_checkin(request):
     if patient is None:
         raise Http404("This page is for patients.")
     form = CheckInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (form.is_valid() or form.says_not_safe()):
         try:
             checkin = services.checkin_record(
                 actor=request.user,
                 patient=patient,
                 source=CheckInSource.PORTAL,
-                **form.cleaned_data,
+                **form.usable_data(),
             )
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            return _thanks(request, checkin.answered_alerts, checkin=True)
+            return _thanks(request, checkin.answered_alerts, checkin=True, form=form)
     return render(request, "measures/public/checkin.html", {"form": form, "signed_in": True})

@@ -2,8 +2,8 @@
 step up or down), the patient's places in the program's sessions after that
 day are ended (kept as history with the reason), their individual sessions
 are cancelled, their calendar feed shows those sessions as CANCELLED, and,
-unless they stay in care elsewhere in the organization, their unused one-time
-links stop working. Called inside the discharge's transaction."""
+unless they stay in care (a transfer or a step, or another open episode),
+their unused one-time links stop working. Called inside the discharge's transaction."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -70,8 +70,15 @@ def release_future(*, actor, episode, after: dt.date, reason: str, why: str) -> 
         .exclude(roster__status=RosterStatus.ENROLLED)
     )
     cancelled = alone.update(status=SessionStatus.CANCELLED, updated_at=now)
+    from openiop.care.models import Episode, EpisodeStatus
+
+    still_in_care = (
+        Episode.objects.filter(patient_id=episode.patient_id, status=EpisodeStatus.ACTIVE)
+        .exclude(pk=episode.pk)
+        .exists()
+    )
     revoked = 0
-    if reason not in STAYS_IN_CARE:
+    if reason not in STAYS_IN_CARE and not still_in_care:
         revoked = PatientLink.objects.filter(
             patient_id=episode.patient_id,
             used_at__isnull=True,
