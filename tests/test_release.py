@@ -133,3 +133,54 @@ def test_a_roster_screen_removes_a_patient_with_a_reason(cast):
         cast.client("clinician_a").post(url, {"patient": str(cast.patient_a.uuid)}).status_code
         == 403
     )
+
+
+def test_the_session_page_shows_who_was_taken_off_and_why(cast):
+    session = booked(cast, 2)
+    discharge(cast)
+    page = cast.client("director_a").get(f"/scheduling/sessions/{session.uuid}/").content.decode()
+    assert "Taken off this session" in page and "Discharged: Completed treatment" in page
+
+
+def test_back_on_the_roster_the_old_reason_is_cleared(cast):
+    from openiop.scheduling.services.sessions import roster_remove
+
+    session = booked(cast, 2)
+    roster_remove(actor=cast.director_a, session=session, patient=cast.patient_a, reason="Ill")
+    roster_add(actor=cast.director_a, session=session, patient=cast.patient_a)
+    again = entry(session, cast.patient_a)
+    assert again.status == RosterStatus.ENROLLED and again.removed_reason == ""
+    assert again.removed_at is None
+
+
+def test_a_staff_feed_keeps_a_cancelled_session_as_cancelled(cast, client):
+    from openiop.scheduling.services.feeds import feed_create_for_self
+    from openiop.scheduling.services.sessions import session_cancel
+
+    session = booked(cast, 2)
+    _feed, token = feed_create_for_self(actor=cast.clinician_a, organization_id=cast.org.pk)
+    session_cancel(actor=cast.director_a, session=session)
+    body = client.get(f"/calendar/{token}.ics").content.decode()
+    assert f"UID:{session.uuid}" in body and "STATUS:CANCELLED" in body
+
+
+def test_a_discharge_with_a_summary_says_what_was_released(cast):
+    from openiop.care.plans.services.discharge import discharge_with_summary
+
+    booked(cast, 2)
+    from openiop.care.models import Episode
+
+    Episode.objects.filter(pk=cast.episode_a.pk).update(admitted_on=TODAY - dt.timedelta(days=30))
+    summary = discharge_with_summary(
+        actor=cast.director_a,
+        episode=Episode.objects.get(pk=cast.episode_a.pk),
+        discharged_on=TODAY,
+        reason="completed",
+        services_received="Group and individual therapy (synthetic).",
+        clinical_summary="Completed the program (synthetic).",
+        goal_progress=[],
+        diagnoses=[],
+        step_down="none",
+        aftercare=[],
+    )
+    assert "taken off 1 future session" in str(summary.released)

@@ -314,6 +314,9 @@ def roster_add(*, actor, session: Session, patient) -> RosterEntry:
                     "episode": episode,
                     "status": RosterStatus.ENROLLED,
                     "created_by": actor,
+                    # back on: the last removal's reason no longer applies
+                    "removed_reason": "",
+                    "removed_at": None,
                 },
             )
             audit_record(

@@ -19,7 +19,7 @@ from openiop.patients.models import Patient
 from openiop.scheduling import selectors
 from openiop.scheduling.forms import SessionForm, week_from
 from openiop.scheduling.localtime import today_in, week_label
-from openiop.scheduling.models import AttendanceStatus, SessionType
+from openiop.scheduling.models import AttendanceStatus, RosterStatus, SessionType
 from openiop.scheduling.services import attendance as attendance_services
 from openiop.scheduling.services import sessions as session_services
 from openiop.scheduling.staff import program_staff
@@ -145,11 +145,16 @@ def session_detail(request, session_uuid):
         else:
             messages.success(request, "Attendance saved.")
             return redirect("scheduling:session", session_uuid=session.uuid)
+    taken_off = list(
+        session.roster.filter(status=RosterStatus.REMOVED)
+        .select_related("patient")
+        .order_by("removed_at", "pk")
+    )
     audit_read(
         actor=request.user,
         event="session.roster",
         obj=session,
-        patient_ids=[r["patient"].pk for r in roster],
+        patient_ids=[r["patient"].pk for r in roster] + [e.patient_id for e in taken_off],
     )
     posted = request.POST if request.method == "POST" else None
     for row in roster:
@@ -196,6 +201,7 @@ def session_detail(request, session_uuid):
             "can_manage": can_manage,
             "candidates": candidates,
             "status_counts": _counts(roster),
+            "taken_off": taken_off,
         },
         status=400 if error else 200,
     )

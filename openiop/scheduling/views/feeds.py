@@ -21,7 +21,6 @@ from openiop.scheduling.models import (
     RosterEntry,
     RosterStatus,
     Session,
-    SessionStatus,
 )
 from openiop.scheduling.services import feeds as feed_services
 
@@ -54,9 +53,8 @@ def ics(request, token):
         sessions = sessions.filter(pk__in=list(places))
         name = "My IOP sessions"
     else:
-        sessions = sessions.filter(facilitator_id=feed.user_id).exclude(
-            status=SessionStatus.CANCELLED
-        )
+        # a cancelled session stays in the feed as CANCELLED, so calendars drop it
+        sessions = sessions.filter(facilitator_id=feed.user_id)
         name = "Sessions I run"
     sessions = list(sessions.order_by("starts_at"))
     audit_record(

@@ -90,7 +90,9 @@ def discharge_with_summary(
             "aftercare", "Add at least one referral, appointment or support group for aftercare."
         )
     with transaction.atomic():
-        episode_discharge(actor=actor, episode=episode, discharged_on=discharged_on, reason=reason)
+        closed = episode_discharge(
+            actor=actor, episode=episode, discharged_on=discharged_on, reason=reason
+        )
         summary = DischargeSummary.objects.create(
             organization_id=episode.organization_id,
             episode=episode,
@@ -145,4 +147,5 @@ def discharge_with_summary(
             ],
             detail={"aftercare_items": len(items), "plans_ended": ended},
         )
+    summary.released = closed.released
     return summary

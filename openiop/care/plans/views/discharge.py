@@ -61,7 +61,9 @@ def discharge(request, episode_uuid):
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Discharged, with the summary and aftercare plan.")
+            messages.success(
+                request, f"Discharged, with the summary and aftercare plan. {summary.released}"
+            )
             return redirect("plans:discharge_summary", summary_uuid=summary.uuid)
     elif request.method == "GET":
         audit_read(actor=request.user, event="discharge.form", obj=episode, patient=episode.patient)
