@@ -206,6 +206,13 @@ class ProgramPage:
     wait: str = ""
     wait_stale: bool = False
 
+    @property
+    def family_offered(self) -> bool:
+        """The listing's family sessions, as its bits say (set only when the
+        program's staff can deliver them)."""
+        key = FT.BY_KEY.get("family:family_counseling")
+        return bool(key is not None and self.facility.features & key.mask)
+
 
 def facts_for(facility: Facility) -> list[tuple[str, list[str]]]:
     bits = facility.features

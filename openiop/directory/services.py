@@ -288,7 +288,40 @@ def track_schedule(track) -> set[str]:
     return kinds
 
 
-def program_features(profile: DirectoryProfile, tracks, *, outcomes: bool) -> int:
+def family_staffed(program) -> bool:
+    """Whether someone working in the program holds, today, a licence that may
+    lead its family therapy sessions (the session type's credentials, as data):
+    a program does not advertise family sessions its staff cannot deliver."""
+    from django.db.models import Q
+
+    from openiop.accounts.models import Membership, StaffCredential
+    from openiop.scheduling.localtime import today_in
+    from openiop.scheduling.models import SessionModality, SessionType
+
+    licences: set[str] = set()
+    for creds in SessionType.objects.filter(
+        organization_id=program.organization_id,
+        modality=SessionModality.FAMILY,
+        is_active=True,
+    ).values_list("credentials", flat=True):
+        licences |= set(creds or [])
+    if not licences:
+        return False
+    staff = Membership.objects.filter(
+        organization_id=program.organization_id, is_active=True, user__is_active=True
+    ).filter(Q(program=program) | Q(program__isnull=True))
+    return StaffCredential.objects.filter(
+        user_id__in=staff.values("user_id"),
+        license_type__in=licences,
+        expires_on__gte=today_in(program.site.time_zone),
+    ).exists()
+
+
+def program_features(
+    profile: DirectoryProfile, tracks, *, outcomes: bool, family: bool | None = None
+) -> int:
+    """The finder's bits for a program, from its own data; `family`: whether its
+    staff can deliver family therapy (worked out if not given)."""
     program = profile.program
     keys = []
     if program.level_of_care in LEVEL_SLUGS:
@@ -308,7 +341,9 @@ def program_features(profile: DirectoryProfile, tracks, *, outcomes: bool) -> in
     keys += [f"sex:{s}" for s in (profile.sexes or ["female", "male"])]
     for slug in profile.specialties:
         keys += [k for k in (f"special:{slug}", f"services:{slug}") if k in F.BY_KEY]
-    if profile.family_program:
+    if family is None:
+        family = family_staffed(program)
+    if profile.family_program and family:
         keys.append("family:family_counseling")
     if profile.telehealth:
         keys.append("telehealth:telehealth")
@@ -380,6 +415,14 @@ def _fingerprint_sql() -> str:
             f"JOIN {t[Organization]} o ON o.id = d.organization_id",
             f"LEFT JOIN {t[Track]} t ON t.program_id = p.id",
         ]
+        from openiop.accounts.models import Membership, StaffCredential
+
+        # who can lead family sessions changes with licences and roles
+        for model in (StaffCredential, Membership):
+            table = model._meta.db_table
+            cols.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608 - a table name
+            stamp = "expires_on" if model is StaffCredential else "updated_at"
+            cols.append(f"(SELECT MAX({stamp}) FROM {table})")  # noqa: S608
         outcomes = outcome_model()
         if outcomes is not None:
             cols += ["COUNT(DISTINCT po.id)", "MAX(po.updated_at)"]

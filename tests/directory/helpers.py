@@ -34,12 +34,34 @@ def require_data_file(path: Path) -> Path:
 
 
 def list_program(program, **profile):
-    """List a program on the finder with the given profile fields."""
+    """List a program on the finder with the given profile fields. A program
+    offering family sessions gets someone licensed to lead them (the listing
+    says so only then)."""
+    if profile.get("family_program"):
+        family_staff(program)
     defaults = {"organization_id": program.organization_id, "listed": True}
     found, _ = DirectoryProfile.objects.update_or_create(
         program=program, defaults={**defaults, **profile}
     )
     return program_sync(found)
+
+
+def family_staff(program):
+    from openiop.accounts.models import StaffCredential
+    from openiop.scheduling.services.types import session_types_ensure
+    from tests.factories import staff
+
+    session_types_ensure(program.organization)
+    therapist = staff("clinician", program=program)
+    StaffCredential.objects.create(
+        user=therapist,
+        organization=program.organization,
+        license_type="LMFT",
+        number=f"TEST-{therapist.pk}",
+        state="OR",
+        expires_on=dt.date.today() + dt.timedelta(days=400),
+    )
+    return therapist
 
 
 def write_json(tmp_path, rows, **top) -> Path:

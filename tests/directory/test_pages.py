@@ -521,3 +521,29 @@ def test_a_website_link_is_http_or_https_only(client, tmp_path):
     html = client.get(f"/find/{facility.uuid}/").content.decode()
     assert 'href="javascript:' not in html
     assert "javascript:alert(document.cookie)" in html  # shown as text
+
+
+def test_family_sessions_are_listed_only_when_the_staff_can_deliver_them(cast, settings):
+    """Found: a program advertised family sessions its staff could not deliver
+    (no one licensed for family therapy). The listing's fact comes from the
+    program's own data: the family therapy session type's licences."""
+    from openiop.directory.models import Facility
+    from openiop.directory.services import profile_for, programs_sync_if_changed
+    from openiop.scheduling.services.types import session_types_ensure
+    from tests.scheduling_helpers import licence
+
+    session_types_ensure(cast.org)
+    profile = profile_for(cast.program_a)
+    profile.listed, profile.family_program = True, True
+    profile.family_program_description = "Family evenings (synthetic)."
+    profile.save()
+    programs_sync_if_changed(force=True)
+    facility = Facility.objects.get(program=cast.program_a)
+    from openiop.directory import features
+
+    family = features.BY_KEY["family:family_counseling"].mask
+    assert not facility.features & family  # nobody may lead family therapy yet
+    licence(cast.director_a, cast.org, "LMFT")
+    programs_sync_if_changed(force=True)
+    facility.refresh_from_db()
+    assert facility.features & family
