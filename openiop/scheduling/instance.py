@@ -342,9 +342,23 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
         ep_id: needs_for(week=week, since=since, interventions=ivs, types_by_modality=by_modality)
         for ep_id, (since, ivs) in plans.items()
     }
+    # a patient's sessions in another program that week are blocked time: one
+    # person is never booked in two places
+    booked_elsewhere: dict[int, list] = defaultdict(list)
+    other_ids = {s.pk: s for s in others}
+    for session_id, patient_id in RosterEntry.objects.filter(
+        session_id__in=list(other_ids),
+        status=RosterStatus.ENROLLED,
+        patient_id__in=[ep.patient_id for ep in episodes],
+    ).values_list("session_id", "patient_id"):
+        booked_elsewhere[patient_id].append(_session_iv(other_ids[session_id]))
     patients = []
     for ep in episodes:
         p = _patient(ep, avail_rows, prefs, needs, track_counts)
+        if p is not None and booked_elsewhere.get(ep.patient_id):
+            p = replace(
+                p, availability=win.subtract(p.availability, booked_elsewhere[ep.patient_id])
+            )
         if p is not None:
             patients.append(_known_clinicians(p, creds))
         data.labels[f"p{ep.patient_id}"] = ep.patient.mrn

@@ -342,6 +342,41 @@ def appointment_session(program, types, week, a: dict, actor, source) -> Session
     return session
 
 
+def _refuse_double_booking(program, sessions, rosters) -> None:
+    """No patient is put in a session while booked in another program's then
+    (the optimizer is given those bookings as blocked time; the calendar may
+    have changed since)."""
+    from openiop.patients.models import Patient
+    from openiop.scheduling.models import RosterStatus, SessionStatus
+
+    wanted = {pid for members in rosters for pid in members}
+    if not sessions or not wanted:
+        return
+    start = min(s.starts_at for s in sessions)
+    end = max(s.ends_at for s in sessions)
+    elsewhere: dict[int, list] = {}
+    for pid, starts, ends in (
+        RosterEntry.objects.filter(
+            patient_id__in=wanted,
+            status=RosterStatus.ENROLLED,
+            session__status=SessionStatus.SCHEDULED,
+            session__starts_at__lt=end,
+            session__ends_at__gt=start,
+        )
+        .exclude(session__program=program)
+        .values_list("patient_id", "session__starts_at", "session__ends_at")
+    ):
+        elsewhere.setdefault(pid, []).append((starts, ends))
+    for s, members in zip(sessions, rosters, strict=True):
+        for pid in members:
+            if any(a < s.ends_at and b > s.starts_at for a, b in elsewhere.get(pid, ())):
+                mrn = Patient.objects.filter(pk=pid).values_list("mrn", flat=True).first()
+                raise ApplicationError(
+                    f"patient {mrn} is booked in another program at {s.date:%a %b %d} "
+                    f"{s.start_time:%H:%M}"
+                )
+
+
 def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
     """Put a reviewed week into the calendar: sessions and rosters, all or nothing."""
     from openiop.care.models import Episode, EpisodeStatus
@@ -419,6 +454,7 @@ def solver_run_publish(*, actor, run: SolverRun) -> PublishedWeek:
                 )
                 s.published_week = published
                 s.save()
+            _refuse_double_booking(program, sessions, rosters)
             RosterEntry.objects.bulk_create(
                 [
                     RosterEntry(
