@@ -81,9 +81,14 @@ def validate(patients: int, weeks: int) -> None:
 
 def require_migrated() -> None:
     """Refuse plainly (status 2) to run against a database that is not migrated."""
+    import importlib
+
     from django.core.management.base import CommandError
     from django.db.migrations.executor import MigrationExecutor
 
+    # the loader re-imports migration modules already loaded; a finder cache
+    # older than a fresh install can fail that ("spec not found")
+    importlib.invalidate_caches()
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         raise CommandError(
