@@ -183,6 +183,7 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[env.str("TASKS_BACKEND", default=
 
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_FAILURE_VIEW = "openiop.core.views.csrf_failure"
 # messages name patients (and give back an unsaved note): kept in the
 # server-side session, never in a cookie
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -315,3 +315,76 @@ def test_an_over_long_acknowledgement_note_is_refused_not_cut(cast):
         raise AssertionError("a 2,001-character note was accepted")
     alert.refresh_from_db()
     assert alert.is_open
+
+
+# the third outside check ---------------------------------------------------------------------
+
+
+def test_a_link_answer_needs_no_cookie(cast):
+    """Found: without the CSRF cookie (cookies blocked, some in-app browsers)
+    "not safe" was refused with Django's bare 403. The token in the address is
+    the secret; the link page needs no cookie."""
+    strict = Client(enforce_csrf_checks=True)
+    _link, token = services.link_create(
+        actor=cast.clinician_a, patient=cast.patient_a, purpose="checkin"
+    )
+    page = strict.post(f"/m/{token}/", {"not_safe": "on"})
+    assert page.status_code == 200 and SafetyAlert.objects.count() == 1
+
+
+def test_a_stale_portal_form_says_nothing_was_sent_with_the_numbers(cast):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(cast.patient_user)
+    page = strict.post("/measures/me/check-in/", {"not_safe": "on"})
+    text = page.content.decode()
+    assert page.status_code == 403 and "not sent" in text and 'href="tel:988"' in text
+
+
+def test_a_signed_out_patient_is_told_nothing_was_sent(cast):
+    page = Client().post("/measures/me/check-in/", {"not_safe": "on"}, follow=True)
+    text = page.content.decode()
+    assert "not sent" in text and 'href="tel:911"' in text
+
+
+def test_a_second_tap_is_not_told_nothing_was_sent(cast, client):
+    _link, token = services.link_create(
+        actor=cast.clinician_a, patient=cast.patient_a, purpose="checkin"
+    )
+    client.post(f"/m/{token}/", {"not_safe": "on"})
+    again = client.post(f"/m/{token}/", {"not_safe": "on"}).content.decode()
+    assert "If you sent your answers with it a moment ago, they were received" in again
+
+
+def test_over_the_guessing_limit_the_page_gives_the_numbers(cast, client, settings):
+    from openiop.core.ratelimit import reset
+
+    reset()
+    settings.RATE_LIMITS = {"patient-link": "2/minute"}
+    for i in range(3):
+        client.post(f"/m/not-a-token-{i}/", {"not_safe": "on"})
+    page = client.post("/m/not-a-token-x/", {"not_safe": "on"})
+    text = page.content.decode()
+    assert page.status_code == 429 and "not sent" in text and 'href="tel:988"' in text
+    assert "Nothing you entered was lost" not in text
+    reset()
+
+
+def test_the_newest_words_said_with_not_safe_are_never_the_ones_cut(cast):
+    services.checkin_record(
+        actor=cast.clinician_a,
+        patient=cast.patient_a,
+        mood=None,
+        cravings=None,
+        note="x" * 500,
+        not_safe=True,
+    )
+    services.checkin_record(
+        actor=cast.clinician_a,
+        patient=cast.patient_a,
+        mood=None,
+        cravings=None,
+        note="NEW: on the bridge (synthetic)",
+        not_safe=True,
+    )
+    note = CheckIn.objects.get().note
+    assert note.endswith("later: NEW: on the bridge (synthetic)") and len(note) <= 500

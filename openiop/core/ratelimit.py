@@ -96,7 +96,11 @@ def too_many(request, retry_after: int):
             {"error": {"code": "rate_limited", "message": message, "fields": {}}}, status=429
         )
     else:
-        response = render(request, "429.html", {"message": message}, status=429)
+        # a patient's link page: say plainly that nothing was sent, with 988 and 911
+        patient_page = request.path.startswith(("/m/", "/measures/me/"))
+        response = render(
+            request, "429.html", {"message": message, "patient_page": patient_page}, status=429
+        )
     response["Retry-After"] = str(retry_after)
     return response
 

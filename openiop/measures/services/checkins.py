@@ -91,9 +91,11 @@ def checkin_record(
             # calmer check-in does not erase it (the alert points at it)
             values["not_safe"] = values["not_safe"] or existing.not_safe
             if existing.not_safe and existing.note and values["note"] != existing.note:
-                # what they wrote with "not safe" is kept for whoever answers it
+                # what they wrote with "not safe" is kept for whoever answers it,
+                # and the newest words are never the ones cut
                 later = f" / later: {values['note']}" if values["note"] else ""
-                values["note"] = f"{existing.note}{later}"[:MAX_NOTE]
+                if len(later) < MAX_NOTE:
+                    values["note"] = existing.note[: MAX_NOTE - len(later)] + later
             changed = [k for k, v in values.items() if getattr(existing, k) != v]
             for k, v in values.items():
                 setattr(existing, k, v)

@@ -5,6 +5,7 @@ gets the same neutral page."""
 
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
@@ -31,6 +32,7 @@ def _unavailable(request):
 
 
 @public
+@csrf_exempt  # the token in the address is the secret; no session, no cookie to ride
 def link(request, token):
     """Guessing tokens is slowed down by counting the misses per address (a
     token is 256 random bits); a real patient's answer, above all "I do not
