@@ -56,6 +56,7 @@ class Ledger:
     maximum: Decimal | None
     prescribed: Decimal | None
     rows: list = field(default_factory=list)
+    delivery: list | None = None  # the plan against the calendar (scheduling/delivery.py)
 
     def status(self, w: LedgerWeek) -> str:
         hours = Decimal(w.attended) / 60

@@ -19,6 +19,7 @@ from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
 from openiop.patients.models import Patient
 from openiop.scheduling import selectors
+from openiop.scheduling.delivery import plan_delivery, weeks_around
 from openiop.scheduling.forms import PreferenceForm, grid_rows, windows_from_post
 from openiop.scheduling.ledger import (
     adherence_alerts,
@@ -55,6 +56,8 @@ def patient_week(request, patient_uuid):
         .select_related("program", "track")
     )
     ledgers = [hours_ledger(ep, today=today) for ep in episodes]
+    for ledger in ledgers:
+        ledger.delivery = plan_delivery(ledger.episode, weeks_around(ledger.episode.program))
     upcoming = list(
         selectors.patient_sessions(
             request.user, patient, start=today, end=today + dt.timedelta(days=13)

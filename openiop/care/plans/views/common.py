@@ -1,9 +1,7 @@
 """Lookups the pages share: everything through `visible_to`, else 404."""
 
-from django.db.models import Q
 from django.http import Http404
 
-from openiop.accounts.models import Membership, User
 from openiop.care.models import Episode
 from openiop.care.plans.selectors import plan_detail
 
@@ -27,17 +25,15 @@ def plan_or_404(request, plan_uuid):
     return plan
 
 
-def program_staff(program):
-    """Active staff of the program who can deliver care (for 'responsible')."""
-    members = (
-        Membership.objects.filter(is_active=True)
-        .filter(
-            Q(program=program) | Q(organization_id=program.organization_id, program__isnull=True)
-        )
-        .filter(role__in=["clinician", "program_director", "prescriber"])
-    )
-    return (
-        User.objects.filter(is_active=True, memberships__in=members)
-        .distinct()
-        .order_by("display_name", "username")
-    )
+def delivery_of(plan, version, **weeks):
+    """This week and next against the signed plan in effect (scheduling/delivery.py);
+    None for another version, an ended plan or a closed episode."""
+    from openiop.care.models import EpisodeStatus
+    from openiop.scheduling.delivery import plan_delivery, weeks_around
+
+    episode = plan.episode
+    if plan.status != "open" or version is None or version.pk != plan.current_id:
+        return None
+    if episode.status != EpisodeStatus.ACTIVE:
+        return None
+    return plan_delivery(episode, weeks_around(episode.program, **weeks))

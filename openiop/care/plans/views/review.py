@@ -15,7 +15,7 @@ from openiop.care.plans.selectors import reviews_due_counts, version_content
 from openiop.care.plans.services.relapse import FIELDS as RELAPSE_FIELDS
 from openiop.care.plans.services.relapse import relapse_plan_save
 from openiop.care.plans.services.review import plan_review_record
-from openiop.care.plans.views.common import episode_or_404, plan_or_404
+from openiop.care.plans.views.common import delivery_of, episode_or_404, plan_or_404
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
@@ -114,6 +114,7 @@ def plan_review(request, plan_uuid):
             "form": form,
             "content": content,
             "trend": _trend(plan),
+            "delivery": delivery_of(plan, plan.current, before=1, after=0),
         },
     )
 
