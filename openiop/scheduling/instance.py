@@ -37,7 +37,7 @@ from openiop.scheduling.models import (
     StaffHours,
     StaffLeave,
 )
-from openiop.scheduling.needs import needs_for, plan_interventions
+from openiop.scheduling.needs import first_by_modality, needs_for, plan_interventions
 from openiop.scheduling.services.sessions import series_runs_on
 from openiop.scheduling.services.types import as_solver_type
 from openiop.scheduling.solver import model as sm
@@ -139,10 +139,7 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
     org_id = program.organization_id
     site = program.site
     types = {t.code: t for t in SessionType.objects.filter(organization_id=org_id, is_active=True)}
-    by_modality: dict[str, SessionType] = {}
-    for t in sorted(types.values(), key=lambda t: t.pk):
-        if t.plan_modality:
-            by_modality.setdefault(t.plan_modality, t)
+    by_modality = first_by_modality(types.values())
     data = WeekData(instance=None, program=program, week=week, types=types)  # type: ignore[arg-type]
 
     # this program's sessions of the week, and everyone else's (busy time)
@@ -195,7 +192,7 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
     data.labels.update({f"r{r.pk}": r.name for r in rooms})
 
     # clinicians: working hours at this site (or any site), minus leave and busy time
-    staff = program_staff(program)
+    staff = list(program_staff(program))
     staff_ids = [u.pk for u in staff]
     creds = credentials_of(staff_ids, org_id, week)
     avail: dict[int, list] = defaultdict(list)

@@ -23,6 +23,15 @@ from openiop.scheduling.solver.validate import MAX_NEED_COUNT
 PER_WEEK = {"week": Fraction(1), "fortnight": Fraction(1, 2), "month": Fraction(12, 52)}
 
 
+def first_by_modality(types) -> dict:
+    """Plan modality -> the session type that answers it (the oldest active one)."""
+    out: dict = {}
+    for t in sorted(types, key=lambda t: t.pk):
+        if t.plan_modality and t.is_active:
+            out.setdefault(t.plan_modality, t)
+    return out
+
+
 def count_in_week(sessions: int, period: str, since: dt.date, week: dt.date) -> int:
     """Sessions due in `week` for "`sessions` per `period`", counted from `since`."""
     rate = sessions * PER_WEEK[period]

@@ -9,15 +9,16 @@ from openiop.accounts.models import Membership, StaffCredential, User
 CLINICAL_ROLES = ("clinician", "program_director", "prescriber")
 
 
-def program_staff(program) -> list[User]:
-    """Active clinical staff of a program (its own and organization-wide members)."""
+def program_staff(program):
+    """Active clinical staff of a program (its own and organization-wide members),
+    as a queryset of users by name."""
     ids = Membership.objects.filter(
         Q(program=program) | Q(program__isnull=True, organization_id=program.organization_id),
         is_active=True,
         role__in=CLINICAL_ROLES,
         user__is_active=True,
     ).values("user_id")
-    return list(User.objects.filter(id__in=ids).order_by("display_name", "username"))
+    return User.objects.filter(id__in=ids).order_by("display_name", "username")
 
 
 def credentials_of(user_ids, organization_id: int, on: dt.date) -> dict[int, set[str]]:
@@ -38,3 +39,46 @@ def is_program_staff(user, program) -> bool:
         is_active=True,
         role__in=CLINICAL_ROLES,
     ).exists()
+
+
+def licences_by_modality(organization_id: int) -> dict[str, frozenset[str]]:
+    """Plan modality -> the licence types that may lead it: the credentials of
+    the session type that answers it (`needs.first_by_modality`, as the
+    optimizer does). A modality absent here may be led by anyone."""
+    from openiop.scheduling.models import SessionType
+    from openiop.scheduling.needs import first_by_modality
+
+    types = SessionType.objects.filter(organization_id=organization_id, is_active=True)
+    return {
+        modality: frozenset(t.credentials)
+        for modality, t in first_by_modality(types).items()
+        if t.credentials
+    }
+
+
+def who_may_lead(users, program, on: dt.date) -> dict[int, list[str]]:
+    """user id -> the plan modalities (among those with a licence rule) each may lead."""
+    rules = licences_by_modality(program.organization_id)
+    held = credentials_of([u.pk for u in users], program.organization_id, on)
+    return {
+        u.pk: sorted(m for m, needed in rules.items() if held.get(u.pk, set()) & needed)
+        for u in users
+    }
+
+
+def lead_refusal(user, modality: str, program, on: dt.date) -> str:
+    """Why `user` may not lead `modality` in `program` on `on`; "" when they may."""
+    needed = licences_by_modality(program.organization_id).get(modality)
+    if not needed:
+        return ""
+    held = credentials_of([user.pk], program.organization_id, on).get(user.pk, set())
+    if held & needed:
+        return ""
+    from openiop.care.plans.plan_models import Modality
+
+    what = dict(Modality.choices).get(modality, modality).lower()
+    holds = f"holds {', '.join(sorted(held))}" if held else "holds no current licence"
+    return (
+        f"{user.get_display_name()} cannot lead {what}: it needs one of "
+        f"{', '.join(sorted(needed))} ({user.get_display_name()} {holds})."
+    )

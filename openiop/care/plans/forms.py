@@ -152,6 +152,22 @@ class ObjectiveForm(RevisionForm):
     status = forms.ChoiceField(choices=ObjectiveStatus.choices, initial="not_started")
 
 
+class LeadsSelect(forms.Select):
+    """A staff select whose options say which ruled modalities each may lead."""
+
+    def __init__(self, leads: dict[int, list[str]], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.leads = leads
+        self.attrs["data-leads-for"] = "id_modality"
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        pk = getattr(value, "value", value)
+        if pk in self.leads:
+            option["attrs"]["data-leads"] = " ".join(self.leads[pk])
+        return option
+
+
 class InterventionForm(RevisionForm):
     modality = forms.ChoiceField(choices=[("", "Choose...")] + Modality.choices)
     topic = forms.CharField(
@@ -180,8 +196,11 @@ class InterventionForm(RevisionForm):
         help_text="Family therapy only; listed are those the patient consented to involve.",
     )
 
-    def __init__(self, *args, staff, support_persons, **kwargs):
+    def __init__(self, *args, staff, support_persons, leads=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # which modalities with a licence rule each person may lead: the page
+        # offers only them (plans.js); the service refuses the rest
+        self.fields["responsible"].widget = LeadsSelect(leads or {})
         self.fields["responsible"].queryset = staff
         self.fields["responsible"].label_from_instance = lambda u: u.get_display_name()
         self.fields["support_persons"].queryset = support_persons

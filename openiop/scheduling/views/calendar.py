@@ -267,9 +267,8 @@ def session_new(request):
 
 
 def _staff_qs(program):
-    from openiop.accounts.models import User
 
-    return User.objects.filter(pk__in=[u.pk for u in program_staff(program)])
+    return program_staff(program)
 
 
 @require_POST

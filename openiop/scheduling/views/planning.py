@@ -164,11 +164,10 @@ def repair(request, program_uuid):
     if program is None:
         raise Http404("No such program, or not one you manage.")
     week = week_from(request.GET.get("week") or request.POST.get("week"), timezone.localdate())
-    from openiop.accounts.models import User
 
     form = RepairForm(
         request.POST or None,
-        staff=User.objects.filter(pk__in=[u.pk for u in program_staff(program)]),
+        staff=program_staff(program),
         rooms=Room.objects.filter(site_id=program.site_id, is_active=True),
         patients=Patient.objects.visible_to(request.user, "view")
         .filter(episodes__program=program, episodes__status=EpisodeStatus.ACTIVE)

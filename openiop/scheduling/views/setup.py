@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from openiop.access.scope import can
-from openiop.accounts.models import User
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
@@ -106,7 +105,7 @@ def _managed_program(request, program_uuid):
 @requires("schedule.manage")
 def series(request, program_uuid):
     program = _managed_program(request, program_uuid)
-    staff = User.objects.filter(pk__in=[u.pk for u in program_staff(program)])
+    staff = program_staff(program)
     form = SeriesForm(
         request.POST or None,
         initial={"starts_on": timezone.localdate()},

@@ -26,6 +26,7 @@ from openiop.care.plans.plan_models import (
 )
 from openiop.care.plans.services.common import a_date, bump, require_on, require_open, text
 from openiop.core.errors import ApplicationError
+from openiop.scheduling.staff import lead_refusal, program_staff, who_may_lead
 
 KINDS = ("problem", "goal", "objective", "intervention")
 MODEL_OF = {
@@ -92,7 +93,7 @@ def _fill_from_template(version, template, episode, actor) -> None:
 
     content = validate_content(template.content)
     start = max(timezone.localdate(), episode.admitted_on)
-    responsible = episode.primary_clinician or actor
+    responsible_for = _responsible_for(episode, actor)
     active = list(Diagnosis.objects.filter(episode=episode, status=DiagnosisStatus.ACTIVE))
     for p_i, p in enumerate(content["problems"]):
         problem = PlanProblem.objects.create(
@@ -128,12 +129,32 @@ def _fill_from_template(version, template, episode, actor) -> None:
                         sessions=i["sessions"],
                         period=i["period"],
                         minutes=i["minutes"],
-                        responsible=responsible,
+                        responsible=responsible_for(i["modality"]),
                         created_by=actor,
                     )
                     for i_i, i in enumerate(o.get("interventions", []))
                 )
     _store_hours(version)
+
+
+def _responsible_for(episode, actor):
+    """modality -> who a template's intervention is given to: the primary
+    clinician (else the author) when their licence allows leading it, else the
+    first of the program's staff whose licence does; with nobody licensed, the
+    primary clinician, and signing says what is missing."""
+    first = episode.primary_clinician or actor
+    staff = [first] + [u for u in program_staff(episode.program) if u.pk != first.pk]
+    may = who_may_lead(staff, episode.program, _site_today(episode))
+    from openiop.scheduling.staff import licences_by_modality
+
+    ruled = set(licences_by_modality(episode.organization_id))
+
+    def pick(modality: str):
+        if modality not in ruled:
+            return first
+        return next((u for u in staff if modality in may[u.pk]), first)
+
+    return pick
 
 
 def _store_hours(version) -> None:
@@ -162,6 +183,12 @@ def version_of_item(kind: str, item) -> PlanVersion:
     if kind == "objective":
         return item.goal.problem.version
     return item.objective.goal.problem.version
+
+
+def _site_today(episode) -> dt.date:
+    from openiop.scheduling.localtime import today_in
+
+    return today_in(episode.program.site.time_zone)
 
 
 def _staff_of_program(user, program) -> bool:
@@ -264,6 +291,9 @@ def _clean_intervention(data: dict, plan, m2m: dict) -> dict:
         raise ApplicationError.for_field(
             "responsible", f"{responsible.get_display_name()} is not on this program's staff."
         )
+    refusal = lead_refusal(responsible, modality, episode.program, _site_today(episode))
+    if refusal:
+        raise ApplicationError.for_field("responsible", refusal)
     people = list(data.get("support_persons") or [])
     if people and modality != Modality.FAMILY:
         raise ApplicationError.for_field(

@@ -51,7 +51,9 @@ def required_roles(program) -> list[str]:
 
 def check_complete(version) -> None:
     """A plan is signed only when every problem leads to an intervention."""
-    problems = list(version.problems.prefetch_related("goals__objectives__interventions"))
+    problems = list(
+        version.problems.prefetch_related("goals__objectives__interventions__responsible")
+    )
     if not problems:
         raise ApplicationError("Add at least one problem before signing.")
     for p in problems:
@@ -65,6 +67,36 @@ def check_complete(version) -> None:
             for o in objectives:
                 if not list(o.interventions.all()):
                     raise ApplicationError(f"Objective “{o.statement[:60]}” has no intervention.")
+    _check_leads(
+        version,
+        [
+            i
+            for p in problems
+            for g in p.goals.all()
+            for o in g.objectives.all()
+            for i in o.interventions.all()
+        ],
+    )
+
+
+def _check_leads(version, interventions) -> None:
+    """Everyone responsible for an intervention may lead it today (licence rules
+    as data, scheduling/staff.py): a plan the optimizer cannot staff is not signed."""
+    from openiop.scheduling.localtime import today_in
+    from openiop.scheduling.staff import lead_refusal, licences_by_modality, who_may_lead
+
+    program = version.plan.episode.program
+    ruled = licences_by_modality(program.organization_id)
+    todo = [i for i in interventions if i.modality in ruled]
+    if not todo:
+        return
+    today = today_in(program.site.time_zone)
+    people = {i.responsible_id: i.responsible for i in todo}
+    may = who_may_lead(list(people.values()), program, today)
+    for i in todo:
+        if i.modality not in may[i.responsible_id]:
+            refusal = lead_refusal(i.responsible, i.modality, program, today)
+            raise ApplicationError(f"{refusal} Choose who is responsible before signing.")
 
 
 def _names_match(typed: str, patient) -> bool:

@@ -26,10 +26,16 @@ from openiop.care.plans.services.templates import (
     template_create,
     templates_ensure,
 )
-from openiop.care.plans.views.common import episode_or_404, plan_or_404, program_staff
+from openiop.care.plans.views.common import (
+    delivery_of,
+    episode_or_404,
+    plan_or_404,
+)
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
+from openiop.scheduling.localtime import today_in
+from openiop.scheduling.staff import program_staff, who_may_lead
 
 KIND_FORMS = {
     "problem": f.ProblemForm,
@@ -135,6 +141,7 @@ def plan_detail(request, plan_uuid):
         "revise_form": f.ReviseForm(initial={"revision": plan.revision}),
         "sign_form": f.SignForm(initial={"revision": plan.revision}),
         "template_form": f.TemplateFromPlanForm(),
+        "delivery": delivery_of(plan, version),
     }
     return render(request, "plans/plan_detail.html", ctx)
 
@@ -163,7 +170,11 @@ def _kind_form(kind, plan, data=None, initial=None):
             episode=episode, status=DiagnosisStatus.ACTIVE
         )
     if kind == "intervention":
-        kwargs["staff"] = program_staff(episode.program)
+        staff = program_staff(episode.program)
+        kwargs["staff"] = staff
+        kwargs["leads"] = who_may_lead(
+            list(staff), episode.program, today_in(episode.program.site.time_zone)
+        )
         kwargs["support_persons"] = episode.patient.support_persons.filter(involvement_consent=True)
     return KIND_FORMS[kind](data, initial=initial, **kwargs)
 

@@ -58,8 +58,33 @@
     size();
   }
 
+  // The responsible-staff list offers only people whose licence allows the
+  // chosen modality (options carry data-leads; modalities with no licence rule
+  // are not listed there, and anyone may lead them).
+  function leads(select) {
+    var modality = document.getElementById(select.dataset.leadsFor);
+    if (!modality) return;
+    var ruled = {};
+    select.querySelectorAll("option[data-leads]").forEach(function (o) {
+      o.dataset.leads.split(" ").forEach(function (m) { if (m) ruled[m] = true; });
+    });
+    function apply() {
+      var m = modality.value;
+      select.querySelectorAll("option").forEach(function (o) {
+        if (!o.value) return;
+        var may = !ruled[m] || (o.dataset.leads || "").split(" ").indexOf(m) >= 0;
+        o.hidden = !may;
+        o.disabled = !may;
+        if (!may && o.selected) select.value = "";
+      });
+    }
+    modality.addEventListener("change", apply);
+    apply();
+  }
+
   function init() {
     document.querySelectorAll("canvas[data-signature-pad]").forEach(pad);
+    document.querySelectorAll("select[data-leads-for]").forEach(leads);
     document.addEventListener("click", function (e) {
       if (e.target.closest("[data-print]")) {
         e.preventDefault();
