@@ -326,7 +326,11 @@ def program_features(
     keys = []
     if program.level_of_care in LEVEL_SLUGS:
         keys.append(f"level_of_care:{LEVEL_SLUGS[program.level_of_care]}")
-    keys += [f"focus:{s}" for s in FOCUS_SLUGS.get(program.focus, [])]
+    # what the program and its active tracks treat: a dual diagnosis track in a
+    # substance use program makes the program co-occurring
+    focuses = {program.focus} | {t.focus for t in tracks if t.is_active and t.focus}
+    for focus in sorted(focuses):
+        keys += [f"focus:{s}" for s in FOCUS_SLUGS.get(focus, [])]
     for track in tracks:
         if track.is_active:
             keys += [f"schedule:{k}" for k in track_schedule(track)]

@@ -64,6 +64,12 @@ class TrackForm(forms.Form):
     start_time = forms.TimeField(widget=TIME)
     end_time = forms.TimeField(widget=TIME)
     capacity = forms.IntegerField(min_value=1, max_value=200, initial=12)
+    focus = forms.ChoiceField(
+        choices=[("", "The program's focus")] + Focus.choices,
+        required=False,
+        help_text="A dual diagnosis track in a substance use program: co-occurring. "
+        "The finder lists what the tracks offer.",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
 

@@ -164,6 +164,12 @@ class Track(BaseModel):
     capacity = models.PositiveSmallIntegerField(
         default=12, validators=[MinValueValidator(1), MaxValueValidator(200)]
     )
+    focus = models.CharField(
+        max_length=16,
+        choices=Focus.choices,
+        blank=True,
+        help_text="This track's clinical focus, e.g. a dual diagnosis track; blank: the program's.",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = TrackQuerySet.as_manager()

@@ -30,6 +30,7 @@ class TrackOut(Schema):
     start_time: WallTime
     end_time: WallTime
     capacity: int
+    focus: str
     weekly_hours: Decimal
     is_active: bool
 
@@ -76,6 +77,8 @@ class ProgramPatch(Schema):
 
 
 TrackKind = Literal["morning", "afternoon", "evening", "weekend"]
+# blank: the program's focus
+TrackFocus = Literal["", "substance_use", "mental_health", "co_occurring"]
 
 
 class TrackIn(Schema):
@@ -85,6 +88,7 @@ class TrackIn(Schema):
     start_time: WallTime
     end_time: WallTime
     capacity: int = Field(12, ge=1, le=200)
+    focus: TrackFocus = ""
     is_active: bool = True
 
 
@@ -95,6 +99,7 @@ class TrackPatch(Schema):
     start_time: WallTime | None = None
     end_time: WallTime | None = None
     capacity: int | None = Field(None, ge=1, le=200)
+    focus: TrackFocus | None = None
     is_active: bool | None = None
 
 

@@ -11,7 +11,7 @@ from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.core.errors import ApplicationError
 from openiop.organizations.levels import LEVELS, default_ages, default_band
-from openiop.organizations.models import Organization, Population, Program, Site, Track
+from openiop.organizations.models import Focus, Organization, Population, Program, Site, Track
 
 
 def zip_lookup(zip_code: str) -> dict:
@@ -148,7 +148,16 @@ def program_update(*, actor, program: Program, **data) -> Program:
     return program
 
 
-TRACK_FIELDS = ("name", "kind", "weekdays", "start_time", "end_time", "capacity", "is_active")
+TRACK_FIELDS = (
+    "name",
+    "kind",
+    "weekdays",
+    "start_time",
+    "end_time",
+    "capacity",
+    "focus",
+    "is_active",
+)
 
 
 def _check_track(data: dict) -> None:
@@ -165,6 +174,10 @@ def _check_track(data: dict) -> None:
     cap = data.get("capacity", 12)
     if not isinstance(cap, int) or not 1 <= cap <= 200:
         raise ApplicationError.for_field("capacity", "Capacity must be 1 to 200.")
+    if data.get("focus", "") not in ("", *Focus.values):
+        raise ApplicationError.for_field(
+            "focus", "Choose substance use, mental health, co-occurring, or the program's focus."
+        )
 
 
 def track_create(*, actor, program: Program, **data) -> Track:

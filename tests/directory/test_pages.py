@@ -547,3 +547,55 @@ def test_family_sessions_are_listed_only_when_the_staff_can_deliver_them(cast, s
     programs_sync_if_changed(force=True)
     facility.refresh_from_db()
     assert facility.features & family
+
+
+def test_a_dual_diagnosis_track_makes_the_listing_co_occurring(cast, client):
+    """Found: a program with a dual-diagnosis track showed "does not list
+    co-occurring". A track's focus is program data, and the listing follows it
+    (re-synced when the track changes); the program page names the track's focus."""
+    import datetime as dt
+
+    from openiop.directory import features
+    from openiop.directory.models import Facility
+    from openiop.directory.services import profile_for, programs_sync_if_changed
+    from openiop.organizations.services import track_create, track_update
+
+    profile = profile_for(cast.program_a)
+    profile.listed = True
+    profile.save()
+    programs_sync_if_changed(force=True)
+    co = features.BY_KEY["focus:co_occurring"].mask
+    facility = Facility.objects.get(program=cast.program_a)
+    assert cast.program_a.focus == "substance_use" and not facility.features & co
+    track = track_create(
+        actor=cast.director_a,
+        program=cast.program_a,
+        name="Dual diagnosis evening",
+        kind="evening",
+        weekdays=[1, 3, 4],
+        start_time=dt.time(17, 30),
+        end_time=dt.time(20, 30),
+        capacity=10,
+        focus="co_occurring",
+    )
+    assert programs_sync_if_changed(force=True)  # the fingerprint saw the change
+    facility.refresh_from_db()
+    assert facility.features & co
+    page = client.get(f"/find/{facility.uuid}/").content.decode()
+    assert "Dual diagnosis evening" in page and "co-occurring (dual diagnosis)" in page
+    # a track that stops is no longer what the program offers
+    track_update(actor=cast.director_a, track=track, is_active=False)
+    assert programs_sync_if_changed(force=True)  # the fingerprint saw the change
+    facility.refresh_from_db()
+    assert not facility.features & co
+
+
+def test_a_track_focus_must_be_one_the_finder_knows(cast):
+    from openiop.core.errors import ApplicationError
+    from openiop.organizations.models import Track
+    from openiop.organizations.services import track_update
+
+    with pytest.raises(ApplicationError) as err:
+        track_update(actor=cast.director_a, track=cast.track_a, focus="eating_disorders")
+    assert "focus" in err.value.fields
+    assert Track.objects.get(pk=cast.track_a.pk).focus == ""
