@@ -82,3 +82,61 @@ def test_an_api_token_works_in_its_owners_zone(cast, utc_server, monkeypatch):
     finally:
         timezone.deactivate()
     assert timezone.localdate() == dt.date(2026, 12, 3)  # the server's UTC again
+
+
+def test_the_fhir_api_runs_in_the_token_owners_zone_too(cast, utc_server, monkeypatch):
+    """Found with the REST API fixed: the FHIR API took the same tokens and ran
+    in UTC. The zone is now set where a token is accepted, for both."""
+    from openiop.accounts.services import api_token_authenticate, api_token_create
+
+    at(monkeypatch, WED_2330_PST)
+    _token, raw = api_token_create(actor=cast.clinician_a, name="fhir clock")
+    try:
+        assert api_token_authenticate(raw)[0] == cast.clinician_a
+        assert timezone.localdate() == dt.date(2026, 12, 2)
+    finally:
+        timezone.deactivate()
+
+
+def _consent_to_wednesday(cast):
+    from openiop.core.clock import activated
+    from tests.interop_helpers import consent_for, recipient
+
+    with activated("America/Los_Angeles"):  # recorded in the clinic, on its day
+        rcpt = recipient(cast)
+        return rcpt, consent_for(
+            cast, rcpt, signed_on=dt.date(2026, 11, 2), expires_on=dt.date(2026, 12, 2)
+        )
+
+
+def test_a_consent_lasts_to_the_end_of_its_last_day_in_the_clinics_zone(
+    cast, utc_server, monkeypatch
+):
+    """Outside a page (a partner's token, a job) nothing sets a zone: the
+    consent's own organization decides what day it is, not the server."""
+    from openiop.consent.gate import DisclosureRefused, disclosure_check
+
+    at(monkeypatch, WED_2330_PST)
+    rcpt, consent = _consent_to_wednesday(cast)
+    assert timezone.localdate() == dt.date(2026, 12, 3)  # the server: already Thursday
+    assert consent.state() == "active"
+    assert disclosure_check(patient=cast.patient_a, recipient=rcpt, categories=["plan"]) == consent
+    at(monkeypatch, THU_0030_PST)
+    assert consent.state() == "expired"
+    with pytest.raises(DisclosureRefused):
+        disclosure_check(patient=cast.patient_a, recipient=rcpt, categories=["plan"])
+
+
+def test_a_bulk_export_in_the_worker_dates_things_in_the_clinics_zone(
+    cast, utc_server, monkeypatch, tmp_path
+):
+    import json
+
+    from openiop.interop.services.bulk import bulk_export
+
+    at(monkeypatch, WED_2330_PST)
+    _consent_to_wednesday(cast)
+    bulk_export(organization=cast.org, out_dir=tmp_path)
+    (consent,) = [json.loads(line) for line in (tmp_path / "Consent.ndjson").open()]
+    assert consent["status"] == "active"  # its last day is not over in Oregon
+    assert timezone.get_current_timezone_name() == "UTC"  # the job put the zone back

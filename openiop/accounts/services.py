@@ -167,6 +167,11 @@ def api_token_authenticate(raw: str) -> tuple[User, ApiToken] | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    from openiop.core.clock import activate_zone_of
+
+    # the request runs in the token owner's site zone, as pages do (the REST
+    # API and the FHIR API both come through here; the middleware resets it)
+    activate_zone_of(token.user)
     return token.user, token
 
 

@@ -11,7 +11,6 @@ as a read of one would, from one query.
 import datetime as dt
 
 from django.db.models import Q
-from django.utils import timezone
 
 from openiop.consent.models import (
     SHORT_LABELS,
@@ -21,6 +20,7 @@ from openiop.consent.models import (
     Part2Consent,
     RecipientScope,
 )
+from openiop.core.clock import organization_today
 from openiop.core.errors import ApplicationError
 
 NOTES = Information.COUNSELING_NOTES
@@ -124,7 +124,7 @@ def disclosure_check(
     """The consent that allows disclosing `categories` of the patient's records to
     `recipient` today (`consent`: only that one), or DisclosureRefused with the
     reason in words."""
-    today = today or timezone.localdate()
+    today = today or organization_today(recipient.organization_id)
     if consent is not None:
         if consent.patient_id != patient.pk:
             raise DisclosureRefused("That consent is not this patient's.", reason="not_covered")
@@ -147,7 +147,7 @@ def disclosure_check(
 def disclosable(*, recipient: ExternalRecipient, categories, today=None) -> dict[int, Part2Consent]:
     """Patient id -> the consent that allows disclosing `categories` to the
     recipient today, for every patient it may be told about (one query)."""
-    today = today or timezone.localdate()
+    today = today or organization_today(recipient.organization_id)
     if not recipient.is_active:
         return {}
     by_patient: dict[int, list] = {}

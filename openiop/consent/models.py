@@ -9,7 +9,6 @@ expiry date or event, the signature and its date; and its revocation.
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from openiop.consent.querysets import ConsentQuerySet, DisclosureQuerySet, RecipientQuerySet
 from openiop.core.models import BaseModel
@@ -203,7 +202,10 @@ class Part2Consent(BaseModel):
     def state(self, today=None) -> str:
         """active, revoked or expired (on `today`): the one place a consent's
         expiry, by date or by discharge, is decided."""
-        today = today or timezone.localdate()
+        if today is None:
+            from openiop.core.clock import organization_today
+
+            today = organization_today(self.organization_id)
         if self.status == ConsentStatus.REVOKED:
             return "revoked"
         last = self.expires_effective_on

@@ -39,9 +39,6 @@ class TokenAuth(HttpBearer):
             audit_denied(actor=user, event="api.read_only_token", action=Action.UPDATE)
             raise PermissionDenied("This token is read-only.")
         request.user = user
-        from openiop.core.clock import activate_zone_of
-
-        activate_zone_of(user)  # the token's owner's site zone, as for pages
         return user
 
 

@@ -36,7 +36,6 @@ def zone_for_user(user) -> str:
 
     memberships = scope_for(user).memberships
     Program = apps.get_model("organizations", "Program")
-    Site = apps.get_model("organizations", "Site")
     name = None
     program_ids = sorted(m.program_id for m in memberships if m.program_id)
     org_ids = sorted({m.organization_id for m in memberships if m.program_id is None})
@@ -48,12 +47,7 @@ def zone_for_user(user) -> str:
             .first()
         )
     elif org_ids:
-        name = (
-            Site.objects.filter(organization_id__in=org_ids)
-            .order_by("organization_id", "pk")
-            .values_list("time_zone", flat=True)
-            .first()
-        )
+        name = organization_zone(org_ids[0])
     else:
         name = _patient_zone(user)
     return valid_zone(name) or settings.TIME_ZONE
@@ -73,13 +67,25 @@ def _patient_zone(user) -> str | None:
     )
     if name:
         return name
+    return organization_zone(patient.organization_id)
+
+
+def organization_zone(organization_id) -> str:
+    """An organization's zone: that of its first site (the server's without one)."""
     Site = apps.get_model("organizations", "Site")
-    return (
-        Site.objects.filter(organization_id=patient.organization_id)
+    name = (
+        Site.objects.filter(organization_id=organization_id)
         .order_by("pk")
         .values_list("time_zone", flat=True)
         .first()
     )
+    return valid_zone(name) or settings.TIME_ZONE
+
+
+def organization_today(organization_id):
+    """Today in the organization's zone: for work outside a request (a job, a
+    command, a partner's token), whatever zone is active."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(organization_zone(organization_id))).date()
 
 
 def activate_for(request, user) -> None:

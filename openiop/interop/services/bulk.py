@@ -107,7 +107,23 @@ def bulk_export(
     chunk: int = CHUNK,
 ) -> BulkResult:
     """Write `out_dir/<ResourceType>.ndjson` for the organization (for `actor`,
-    only what they may see; without one, everything: the command line)."""
+    only what they may see; without one, everything: the command line). Runs in
+    the organization's zone wherever it runs (the worker, the command line), so
+    "today" (a consent's state, an age) is the clinic's."""
+    from openiop.core.clock import activated, organization_zone
+
+    with activated(organization_zone(organization.pk)):
+        return _bulk_export(
+            organization=organization,
+            out_dir=out_dir,
+            actor=actor,
+            include_audit=include_audit,
+            progress=progress,
+            chunk=chunk,
+        )
+
+
+def _bulk_export(*, organization, out_dir, actor, include_audit, progress, chunk) -> BulkResult:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.ndjson"):
