@@ -184,3 +184,52 @@ def test_a_discharge_with_a_summary_says_what_was_released(cast):
         aftercare=[],
     )
     assert "taken off 1 future session" in str(summary.released)
+
+
+def test_moving_to_another_track_ends_the_old_tracks_future_places(cast):
+    """The same holds for a transfer between tracks: the patient leaves the old
+    track's coming groups (kept with the reason); past ones and their own
+    individual sessions stay."""
+    from openiop.care.services import episode_update
+    from openiop.organizations.services import track_create
+
+    w = world(cast, patients=0, series=False)
+    group = SessionType.objects.get(organization=cast.org, code="group_therapy")
+
+    def track_group(days):
+        session = session_create(
+            actor=cast.director_a,
+            program=cast.program_a,
+            session_type=group,
+            date=TODAY + dt.timedelta(days=days),
+            start_time=dt.time(18),
+            room=w.group_room,
+            facilitator=cast.clinician_a,
+            track=cast.track_a,
+        )
+        roster_add(actor=cast.director_a, session=session, patient=cast.patient_a)
+        return session
+
+    past, coming = track_group(-2), track_group(3)
+    own = booked(cast, 4, code="individual_therapy", hour=10)
+    morning = track_create(
+        actor=cast.director_a,
+        program=cast.program_a,
+        name="Morning",
+        kind="morning",
+        weekdays=[1, 2, 4],
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+    )
+    episode = episode_update(actor=cast.director_a, episode=cast.episode_a, track=morning)
+    assert str(episode.released) == "Released: taken off 1 future session."
+    gone = entry(coming, cast.patient_a)
+    assert (gone.status, gone.removed_reason) == (RosterStatus.REMOVED, "Moved to Morning")
+    assert entry(past, cast.patient_a).status == RosterStatus.ENROLLED
+    assert entry(own, cast.patient_a).status == RosterStatus.ENROLLED
+    page = cast.client("director_a").post(
+        f"/care/episodes/{cast.episode_a.uuid}/edit/",
+        {"track": cast.track_a.pk, "primary_clinician": cast.clinician_a.pk},
+        follow=True,
+    )
+    assert "Saved." in page.content.decode()

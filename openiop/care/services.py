@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from openiop.access.services import require
 from openiop.audit.models import Action
@@ -45,6 +44,13 @@ def _check_staff(program, clinician) -> None:
 def _check_track(program, track) -> None:
     if track is not None and track.program_id != program.pk:
         raise ApplicationError.for_field("track", "Choose a track of this program.")
+
+
+def program_today(program) -> dt.date:
+    """Today at the program's site, whoever acts and wherever the server is."""
+    from openiop.scheduling.localtime import today_in
+
+    return today_in(program.site.time_zone)
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -115,7 +121,7 @@ def episode_admit(
         raise ApplicationError.for_field("admission_type", "Choose how the patient arrives.")
     if referral_source not in ReferralSource.values:
         raise ApplicationError.for_field("referral_source", "Choose the referral source.")
-    if not isinstance(admitted_on, dt.date) or admitted_on > timezone.localdate():
+    if not isinstance(admitted_on, dt.date) or admitted_on > program_today(program):
         raise ApplicationError.for_field(
             "admitted_on", "The admission date cannot be in the future."
         )
@@ -181,6 +187,7 @@ def episode_update(*, actor, episode: Episode, **data) -> Episode:
     changed = [f for f, v in data.items() if getattr(episode, f) != v]
     if not changed:
         return episode
+    old_track = episode.track
     for f in changed:
         setattr(episode, f, data[f])
     with transaction.atomic():
@@ -193,6 +200,13 @@ def episode_update(*, actor, episode: Episode, **data) -> Episode:
             patient=episode.patient,
             changed_fields=changed,
         )
+        if "track" in changed and old_track is not None:
+            from openiop.scheduling.services.release import release_track
+
+            new = episode.track.name if episode.track else "no track"
+            episode.released = release_track(
+                actor=actor, episode=episode, track=old_track, why=f"Moved to {new}"
+            )
     return episode
 
 
@@ -208,7 +222,7 @@ def episode_discharge(*, actor, episode: Episode, discharged_on: dt.date, reason
         raise ApplicationError.for_field(
             "discharged_on", "The discharge date cannot be before the admission date."
         )
-    if discharged_on > timezone.localdate():
+    if discharged_on > program_today(episode.program):
         raise ApplicationError.for_field(
             "discharged_on", "The discharge date cannot be in the future."
         )

@@ -124,7 +124,8 @@ def episode_edit(request, episode_uuid):
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Saved.")
+            released = getattr(episode, "released", None)
+            messages.success(request, f"Saved. {released}" if released else "Saved.")
             return redirect("patients:chart", patient_uuid=episode.patient.uuid)
     return render(
         request,

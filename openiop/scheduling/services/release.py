@@ -50,26 +50,13 @@ def release_future(*, actor, episode, after: dt.date, reason: str, why: str) -> 
     if not started and not attended); `reason` is the discharge reason code,
     `why` the words kept on each place."""
     from openiop.measures.models import PatientLink
-    from openiop.scheduling.records import Attendance
 
     now = timezone.now()
-    attended = Attendance.objects.filter(session=OuterRef("session"), patient=episode.patient_id)
-    places = (
-        RosterEntry.objects.select_for_update()
-        .filter(episode=episode, status=RosterStatus.ENROLLED)
-        .filter(Q(session__date__gt=after) | Q(session__date=after, session__starts_at__gt=now))
-        .exclude(Exists(attended))
+    ended, cancelled = _end_places(
+        episode,
+        Q(session__date__gt=after) | Q(session__date=after, session__starts_at__gt=now),
+        why,
     )
-    ended = list(places.values_list("pk", "session_id"))
-    RosterEntry.objects.filter(pk__in=[pk for pk, _ in ended]).update(
-        status=RosterStatus.REMOVED, removed_reason=why[:200], removed_at=now, updated_at=now
-    )
-    alone = (
-        Session.objects.filter(pk__in=[sid for _, sid in ended], status=SessionStatus.SCHEDULED)
-        .exclude(session_type__modality=SessionModality.GROUP)
-        .exclude(roster__status=RosterStatus.ENROLLED)
-    )
-    cancelled = alone.update(status=SessionStatus.CANCELLED, updated_at=now)
     from openiop.care.models import Episode, EpisodeStatus
 
     still_in_care = (
@@ -85,7 +72,7 @@ def release_future(*, actor, episode, after: dt.date, reason: str, why: str) -> 
             revoked_at__isnull=True,
             expires_at__gt=now,
         ).update(revoked_at=now, updated_at=now)
-    released = Released(places=len(ended), individual_cancelled=cancelled, links_revoked=revoked)
+    released = Released(places=ended, individual_cancelled=cancelled, links_revoked=revoked)
     audit_record(
         actor=actor,
         action=Action.UPDATE,
@@ -99,3 +86,48 @@ def release_future(*, actor, episode, after: dt.date, reason: str, why: str) -> 
         },
     )
     return released
+
+
+def release_track(*, actor, episode, track, why: str) -> Released:
+    """A move to another track ends the patient's places in the old track's
+    sessions that have not started (kept as history with `why`); their own
+    individual sessions stay."""
+    ended, _ = _end_places(
+        episode, Q(session__track=track, session__starts_at__gt=timezone.now()), why
+    )
+    released = Released(places=ended)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        event="episode.release",
+        obj=episode,
+        patient=episode.patient,
+        detail={"places": ended, "track": str(track.uuid)},
+    )
+    return released
+
+
+def _end_places(episode, which: Q, why: str) -> tuple[int, int]:
+    """End the episode's enrolled places matching `which` that were not attended;
+    cancel individual sessions left with nobody. (places ended, sessions cancelled)"""
+    from openiop.scheduling.records import Attendance
+
+    now = timezone.now()
+    attended = Attendance.objects.filter(session=OuterRef("session"), patient=episode.patient_id)
+    places = (
+        RosterEntry.objects.select_for_update()
+        .filter(episode=episode, status=RosterStatus.ENROLLED)
+        .filter(which)
+        .exclude(Exists(attended))
+    )
+    ended = list(places.values_list("pk", "session_id"))
+    RosterEntry.objects.filter(pk__in=[pk for pk, _ in ended]).update(
+        status=RosterStatus.REMOVED, removed_reason=why[:200], removed_at=now, updated_at=now
+    )
+    alone = (
+        Session.objects.filter(pk__in=[sid for _, sid in ended], status=SessionStatus.SCHEDULED)
+        .exclude(session_type__modality=SessionModality.GROUP)
+        .exclude(roster__status=RosterStatus.ENROLLED)
+    )
+    cancelled = alone.update(status=SessionStatus.CANCELLED, updated_at=now)
+    return len(ended), cancelled
