@@ -71,10 +71,10 @@ def test_the_plan_the_patients_week_and_the_review_show_it(cast, planned_week):
         assert "Plan against the schedule" in page, url
         assert "1 of 4 groups not scheduled" in page, url
         assert reason in page, url
-    # the review looks back at last week and this one (nothing planned: said so)
+    # the review looks back at last week and this one (nothing booked: said so)
     review = client.get(f"/care/plans/{plan.uuid}/review/").content.decode()
     assert "Plan against the schedule" in review
-    assert "not planned with the optimizer" in review
+    assert "Nothing is booked for this week yet" in review
 
 
 def test_a_week_nobody_planned_says_so_instead_of_inventing_a_reason(cast):
@@ -84,7 +84,10 @@ def test_a_week_nobody_planned_says_so_instead_of_inventing_a_reason(cast):
     (row,) = delivery.rows
     assert row.missing == 3
     assert "not planned with the optimizer" in row.reasons[0]
-    assert delivery.planned_by == ""
+    assert delivery.planned_by == "" and delivery.not_booked
+    assert delivery.summary == (
+        "Nothing is booked for this week yet: the plan asks for 3 sessions (4.5 h)."
+    )
 
 
 def test_a_need_the_published_week_never_saw_is_named_as_such(cast, planned_week):

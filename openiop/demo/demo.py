@@ -26,6 +26,7 @@ from openiop.organizations.services import (
     track_create,
 )
 from openiop.patients.services import coverage_add, patient_register, support_person_add
+from openiop.scheduling.services.types import session_types_ensure
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "demo-password-2026"
@@ -34,6 +35,9 @@ DEMO_PATIENTS = 60
 
 def demo_logins() -> list[tuple[str, str]]:
     return [(username, role) for username, _name, role, _p, _l in STAFF]
+
+
+EXPIRY = {"clinician2": -5, "clinician": 12}  # days from today
 
 
 @transaction.atomic
@@ -105,13 +109,18 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
                 number=f"DEMO-{rng.randint(10000, 99999)}",
                 state="OR",
                 created_by=admin,
-                expires_on=today + dt.timedelta(days=rng.choice([12, 200, 400, 700, -5])),
+                # one lapsed licence to show (a group leader others can cover), one
+                # about to lapse; the rest current, so every program stays staffable
+                expires_on=today
+                + dt.timedelta(days=EXPIRY.get(username, rng.choice([200, 400, 700]))),
             )
     # the safety net's last step: an organization-wide prescriber and a pager address
     organization_set_on_call(
         actor=admin, organization=org, user=users["prescriber"], email="on-call@example.test"
     )
     _admit_patients(rng, org, programs, users, patients, today)
+    # the session types say who may lead what: plans are written under those rules
+    session_types_ensure(org)
     build_plans(org=org, rng=rng, today=today)
     build_measures_history(org, seed=seed, today=today)
     build_scheduling_history(org, seed=seed, today=today)

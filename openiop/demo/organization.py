@@ -65,9 +65,12 @@ STAFF = [
     ("clinician", "Casey Clinician (demo)", "clinician", 0, "LADC"),
     ("clinician2", "Jordan Counselor (demo)", "clinician", 0, "CADC"),
     ("clinician3", "Riley Therapist (demo)", "clinician", 1, "LPC"),
-    ("clinician4", "Sam Familytherapist (demo)", "clinician", 1, "LMFT"),
+    # family sessions in every program (the substance use team has no family therapist)
+    ("clinician4", "Sam Familytherapist (demo)", "clinician", None, "LMFT"),
     ("clinician.teen", "Taylor Youthworker (demo)", "clinician", 2, "LCSW"),
     ("prescriber", "Dr. Pat Prescriber (demo)", "prescriber", None, "PMHNP"),
+    # the organization's nurse: drug testing and health education in every program
+    ("nurse", "Noor Nurse (demo)", "clinician", None, "RN"),
     ("intake", "Indra Intake (demo)", "intake_coordinator", None, None),
     ("billing", "Bailey Billing (demo)", "billing", None, None),
     ("auditor", "Aud Itor (demo)", "auditor", None, None),

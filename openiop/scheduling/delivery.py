@@ -67,8 +67,24 @@ class WeekDelivery:
         return not self.short_rows and not self.below_minimum
 
     @property
+    def not_booked(self) -> bool:
+        """Nothing booked and no optimizer run: a week nobody has scheduled yet."""
+        return not self.planned_by and not self.scheduled_minutes and bool(self.rows)
+
+    @property
     def summary(self) -> str:
         """One sentence a clinician can act on."""
+        if self.not_booked:
+            asked = sum(r.prescribed for r in self.rows)
+            hours = _h(
+                (Decimal(sum(r.prescribed * r.minutes for r in self.rows)) / 60).quantize(
+                    Decimal("0.1")
+                )
+            )
+            return (
+                f"Nothing is booked for this week yet: the plan asks for {asked} "
+                f"session{'s' * (asked != 1)} ({hours} h)."
+            )
         parts = []
         for r in self.short_rows:
             parts.append(f"{r.missing} of {r.prescribed} {r.name.lower()} not scheduled")
@@ -196,8 +212,8 @@ def _explain(rows: dict, run, patient_id: int) -> None:
             row.reasons = ["The optimizer found no way to place it."]
         elif run is None:
             row.reasons = [
-                "This week was not planned with the optimizer, and no session was booked "
-                "by hand for it."
+                "This week was not planned with the optimizer, and no session of this kind "
+                "was booked by hand."
             ]
         else:
             row.reasons = [
