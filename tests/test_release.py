@@ -233,3 +233,26 @@ def test_moving_to_another_track_ends_the_old_tracks_future_places(cast):
         follow=True,
     )
     assert "Saved." in page.content.decode()
+
+
+def test_the_api_discharge_says_what_was_released(cast):
+    import json
+
+    future = booked(cast, 2)
+    from openiop.care.models import Episode
+
+    Episode.objects.filter(pk=cast.episode_a.pk).update(admitted_on=TODAY - dt.timedelta(days=30))
+    response = cast.client("director_a").post(
+        f"/api/v1/episodes/{cast.episode_a.uuid}/discharge",
+        json.dumps({"discharged_on": TODAY.isoformat(), "discharge_reason": "completed"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["released"] == {
+        "places": 1,
+        "individual_cancelled": 0,
+        "links_revoked": 0,
+    }
+    assert entry(future, cast.patient_a).status == RosterStatus.REMOVED
+    read = cast.client("director_a").get(f"/api/v1/episodes/{cast.episode_a.uuid}")
+    assert read.json()["released"] is None  # only in the answer to the change

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 from typing import Literal
 from uuid import UUID
@@ -5,6 +6,14 @@ from uuid import UUID
 from ninja import Schema
 
 from openiop.core.api import PageOut
+
+
+class ReleasedOut(Schema):
+    """What a discharge or a track change took off the calendar."""
+
+    places: int
+    individual_cancelled: int
+    links_revoked: int
 
 
 class EpisodeOut(Schema):
@@ -19,6 +28,8 @@ class EpisodeOut(Schema):
     status: str
     discharged_on: dt.date | None
     discharge_reason: str
+    # only in the answer to a discharge or a track change
+    released: ReleasedOut | None = None
 
     @staticmethod
     def resolve_patient(obj):
@@ -35,6 +46,11 @@ class EpisodeOut(Schema):
     @staticmethod
     def resolve_primary_clinician(obj):
         return obj.primary_clinician.uuid if obj.primary_clinician_id else None
+
+    @staticmethod
+    def resolve_released(obj):
+        released = getattr(obj, "released", None)
+        return dataclasses.asdict(released) if released is not None else None
 
 
 class EpisodePage(PageOut):
