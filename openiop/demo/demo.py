@@ -80,7 +80,7 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
             focus=focus,
             level_of_care=level,
         )
-        for t_name, kind, days, start, end, cap in tracks:
+        for t_name, kind, days, start, end, cap, *focus in tracks:
             track_create(
                 actor=admin,
                 program=program,
@@ -90,6 +90,7 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
                 start_time=start,
                 end_time=end,
                 capacity=cap,
+                focus=focus[0] if focus else "",
             )
         programs.append(program)
     for username, _d, role, program_i, licence in STAFF:

@@ -41,7 +41,16 @@ PROGRAMS = [
         "2.1",
         [
             ("Morning", "morning", [1, 3, 5], DAY(9), DAY(12), 12),
-            ("Dual diagnosis evening", "evening", [1, 2, 4], DAY(17, 30), DAY(20, 30), 10),
+            # a track's own focus: the finder lists the program as co-occurring
+            (
+                "Dual diagnosis evening",
+                "evening",
+                [1, 2, 4],
+                DAY(17, 30),
+                DAY(20, 30),
+                10,
+                "co_occurring",
+            ),
         ],
     ),
     (

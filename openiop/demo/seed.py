@@ -203,7 +203,7 @@ class _Seeder:
         Program.objects.bulk_create(programs)
         tracks = []
         for program, (*_head, track_shapes) in zip(programs, PROGRAMS, strict=True):
-            for t_name, kind, days, start, end, cap in track_shapes:
+            for t_name, kind, days, start, end, cap, *focus in track_shapes:
                 tracks.append(
                     Track(
                         program=program,
@@ -214,6 +214,7 @@ class _Seeder:
                         start_time=start,
                         end_time=end,
                         capacity=cap,
+                        focus=focus[0] if focus else "",
                     )
                 )
         Track.objects.bulk_create(tracks)

@@ -32,6 +32,14 @@ def test_the_demo_imports_the_file_and_lists_its_programs(oregon_file, monkeypat
     }
     assert Testimonial.objects.filter(status="published").count() == 3
     assert Testimonial.objects.filter(status="pending").count() == 1
+    # the mental health program's dual diagnosis evening track makes it co-occurring;
+    # the substance use program lists family sessions: a family therapist works there
+    from openiop.directory.features import BY_KEY
+
+    mh = listed.get(name="Adult Mental Health IOP")
+    assert mh.features & BY_KEY["focus:co_occurring"].mask
+    su = listed.get(name="Adult Substance Use IOP")
+    assert su.features & BY_KEY["family:family_counseling"].mask
 
     demo_directory.build_directory_demo(log=lines.append)  # again: nothing doubles
     assert Facility.objects.filter(source=Source.OPENIOP).count() == 3
