@@ -50,10 +50,12 @@ def test_a_week_short_of_the_plan_says_what_is_missing_with_the_optimizers_reaso
     assert row.scheduled == 3 and row.missing == 1
     unmet = next(u for u in run.unmet if u["patient"] == cast.patient_a.pk)
     assert row.reasons == [r["message"] for r in unmet["reasons"]] and row.reasons
+    assert row.plan_words == ["3 groups a week, 120 min"] and row.converted
     # 4.5 hours against the IOP minimum of 9: said, not only drawn
     assert delivery.hours == 4.5 and delivery.below_minimum
     assert delivery.summary == (
-        "1 of 4 groups not scheduled; 4.5 h scheduled against the program's minimum of 9 h."
+        "Not scheduled: 1 group of the 4 the plan asks. "
+        "4.5 h scheduled below the program's minimum of 9 h."
     )
     assert delivery.planned_by == "plan" and not delivery.delivers
 
@@ -69,7 +71,8 @@ def test_the_plan_the_patients_week_and_the_review_show_it(cast, planned_week):
     ):
         page = client.get(url).content.decode()
         assert "Plan against the schedule" in page, url
-        assert "1 of 4 groups not scheduled" in page, url
+        assert "Not scheduled: 1 group of the 4 the plan asks." in page, url
+        assert 'from "3 groups a week, 120 min"' in page, url
         assert reason in page, url
     # the review looks back at last week and this one (nothing booked: said so)
     review = client.get(f"/care/plans/{plan.uuid}/review/").content.decode()
@@ -109,7 +112,8 @@ def test_a_need_the_published_week_never_saw_is_named_as_such(cast, planned_week
     (delivery,) = plan_delivery(cast.episode_a, [week])
     individual = next(r for r in delivery.rows if r.code == "individual_therapy")
     assert individual.missing == 1
-    assert "planned before this need existed" in individual.reasons[0]
+    assert "published before this need" in individual.reasons[0]
+    assert "add the patient to a session from the calendar" in individual.reasons[0]
 
 
 def test_a_week_that_delivers_says_so(cast):
@@ -131,7 +135,10 @@ def test_a_week_that_delivers_says_so(cast):
         roster_add(actor=cast.director_a, session=session, patient=cast.patient_a)
     (delivery,) = plan_delivery(cast.episode_a, [week])
     assert delivery.delivers and delivery.rows[0].reasons == []
-    assert delivery.summary == "Everything the plan prescribes is scheduled (4.5 h)."
+    assert delivery.summary == (
+        "Every session the plan asks is scheduled. "
+        "4.5 h scheduled against the program's minimum of 4 h."
+    )
 
 
 def test_no_signed_plan_no_comparison(cast):
@@ -144,7 +151,7 @@ def test_the_comparison_costs_the_same_whatever_the_plans_size(
 ):
     week, _ = planned_week
     weeks = [week - dt.timedelta(days=7), week]
-    with django_assert_num_queries(7):  # plan (2), types (1), per week: roster, run
+    with django_assert_num_queries(7):  # plan (2), types (1), per week: roster, runs
         plan_delivery(cast.episode_a, weeks)
     from openiop.care.plans.plan_models import PlanIntervention
 
@@ -163,3 +170,93 @@ def test_the_comparison_costs_the_same_whatever_the_plans_size(
         )
     with django_assert_num_queries(7):
         plan_delivery(cast.episode_a, weeks)
+
+
+def test_a_repair_keeps_the_reasons_of_the_patients_it_did_not_touch(cast, planned_week):
+    """Found: after a repair for someone else, the card replaced the optimizer's
+    reasons with "planned before this need existed"."""
+    from openiop.scheduling.models import SolverRun
+
+    week, run = planned_week
+    (before,) = plan_delivery(cast.episode_a, [week])
+    SolverRun.objects.create(
+        organization=cast.org,
+        program=cast.program_a,
+        week=week,
+        kind="repair",
+        status="applied",
+        finished_at=run.finished_at + dt.timedelta(minutes=5),
+        result={"groups": [], "appointments": [{"patient": 999999}]},
+        unmet=[],
+    )
+    (after,) = plan_delivery(cast.episode_a, [week])
+    assert after.rows[0].reasons == before.rows[0].reasons
+    assert after.planned_by == "repair"
+
+
+def test_a_place_taken_off_by_hand_says_who_removed_it_and_why(cast, planned_week):
+    from openiop.scheduling.models import RosterEntry
+    from openiop.scheduling.services.sessions import roster_remove
+
+    week, _ = planned_week
+    place = RosterEntry.objects.filter(episode=cast.episode_a, session__week=week).first()
+    roster_remove(
+        actor=cast.director_a,
+        session=place.session,
+        patient=cast.patient_a,
+        reason="Work conflict that evening (synthetic).",
+    )
+    (delivery,) = plan_delivery(cast.episode_a, [week])
+    (row,) = delivery.rows
+    assert row.scheduled == 2 and row.missing == 2
+    day = place.session.date
+    assert row.reasons[0] == (
+        f"Taken off the {day:%a %b} {day.day} session: Work conflict that evening (synthetic)."
+    )
+
+
+def test_a_week_that_delivers_is_said_to_be_planned_with_the_optimizer(cast, planned_week):
+    """Found: "Not planned with the optimizer" on weeks it planned, when nothing
+    was missing (the run was only read for a shortfall)."""
+    from openiop.care.plans.plan_models import PlanIntervention
+
+    week, _ = planned_week
+    PlanIntervention.objects.filter(
+        objective__goal__problem__version__plan__episode=cast.episode_a
+    ).update(minutes=90)  # 3 groups of 90: what the week gives
+    (delivery,) = plan_delivery(cast.episode_a, [week])
+    assert delivery.delivers and delivery.planned_by == "plan"
+
+
+def test_hours_the_plan_asks_outside_the_calendar_count_toward_the_minimum(cast):
+    """Found: a red "falls short" for a week where every bookable session was
+    scheduled, because case management and peer support are never booked."""
+    w = world(cast, patients=1, series=False)
+    cast.program_a.min_weekly_hours = 5
+    cast.program_a.save()
+    signed_plan_with(
+        cast,
+        cast.episode_a,
+        [
+            ("group", 3, "week", 90, cast.clinician_a),
+            ("case_management", 1, "week", 60, cast.clinician_a),
+        ],
+    )
+    week = next_monday()
+    for k in range(3):
+        session = session_create(
+            actor=cast.director_a,
+            program=cast.program_a,
+            session_type=w.types["group_therapy"],
+            date=week + dt.timedelta(days=k),
+            start_time=dt.time(18),
+            room=w.group_room,
+            facilitator=cast.clinician_a,
+        )
+        roster_add(actor=cast.director_a, session=session, patient=cast.patient_a)
+    (delivery,) = plan_delivery(cast.episode_a, [week])
+    assert delivery.delivers and not delivery.below_minimum
+    assert delivery.summary == (
+        "Every session the plan asks is scheduled. 4.5 h scheduled, plus 1 h the plan asks "
+        "outside the calendar (case management): 5.5 h against the program's minimum of 5 h."
+    )

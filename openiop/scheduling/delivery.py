@@ -1,39 +1,72 @@
 """Plan meets schedule: what a patient's signed plan prescribes for a week
-against what the calendar holds for them, with the optimizer's reason for each
-shortfall.
+against what the calendar holds for them, with the reason for each shortfall.
 
 The prescription is the one the optimizer is given (`needs.needs_for`, so
-"3 groups a week, 120 min" reads as 4 group sessions of 90 minutes, and the
-conversion is shown). The reason is taken from the run that produced the week
-as it stands (the published plan or the last repair applied to it); where that
-run did not see the shortfall (no run, or the plan or the roster changed after
-it), the row says so instead of inventing a reason. A few queries per week,
-whatever the plan's size.
+"3 groups a week, 120 min" reads as 4 group sessions of 90 minutes; the row
+shows the plan's own words beside it). Reasons, in order of evidence:
+
+- a place of that kind taken off the patient's roster that week: who removed
+  it is on record with their reason, and that is said;
+- the optimizer's explanation from the runs behind the week: the published
+  plan's, overridden patient by patient by each repair applied since (a repair
+  only re-plans the patients it touches);
+- otherwise that no run saw the need (a new plan version or patient since
+  publication, or a week nobody planned), with what can be done about it.
+
+Hours: what is scheduled plus what the plan asks outside the calendar (case
+management, peer support: no session type books them) against the program's
+weekly minimum. A few queries per week, whatever the plan's size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from openiop.scheduling.localtime import monday, today_in, week_label
-from openiop.scheduling.needs import first_by_modality, needs_for, plan_interventions
+from openiop.scheduling.needs import count_in_week, first_by_modality, needs_for, plan_interventions
+
+TENTH = Decimal("0.1")
+
+
+def _hours(minutes) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(TENTH)
+
+
+def _h(v: Decimal) -> str:
+    return f"{Decimal(v).normalize():f}"
 
 
 @dataclass
 class DeliveryRow:
     code: str
-    name: str
+    name: str  # the session type's name
+    noun: tuple[str, str]  # one, many ("group", "groups")
     prescribed: int
     minutes: int  # one session's length
+    plan_words: list[str] = field(default_factory=list)  # the plan's own frequency labels
     scheduled: int = 0
-    scheduled_minutes: int = 0
     reasons: list[str] = field(default_factory=list)
 
     @property
     def missing(self) -> int:
         return max(0, self.prescribed - self.scheduled)
+
+    @property
+    def converted(self) -> bool:
+        """Whether the plan's words differ from the sessions counted (3 x 120 -> 4 x 90)."""
+        return bool(self.plan_words) and f"{self.minutes} min" not in " ".join(self.plan_words)
+
+    @property
+    def missing_words(self) -> str:
+        one, many = self.noun
+        noun = one if self.missing == 1 else many
+        if self.missing == self.prescribed:
+            return f"{self.missing} {noun}" if self.missing > 1 else f"the {one}"
+        return f"{self.missing} {noun} of the {self.prescribed} the plan asks"
 
 
 @dataclass
@@ -41,8 +74,9 @@ class WeekDelivery:
     week: dt.date
     rows: list[DeliveryRow]
     scheduled_minutes: int
+    outside_minutes: int  # what the plan asks this week that no session type books
     minimum_hours: Decimal
-    planned_by: str  # "", "optimizer" or "repair"
+    planned_by: str  # "", "plan" or "repair"
     planned_on: dt.date | None
     unscheduled: list[str]  # modalities the plan names that no session type answers
 
@@ -56,15 +90,19 @@ class WeekDelivery:
 
     @property
     def hours(self) -> Decimal:
-        return (Decimal(self.scheduled_minutes) / 60).quantize(Decimal("0.1"))
+        return _hours(self.scheduled_minutes)
+
+    @property
+    def outside_hours(self) -> Decimal:
+        return _hours(self.outside_minutes)
 
     @property
     def below_minimum(self) -> bool:
-        return self.hours < self.minimum_hours
+        return _hours(self.scheduled_minutes + self.outside_minutes) < self.minimum_hours
 
     @property
     def delivers(self) -> bool:
-        return not self.short_rows and not self.below_minimum
+        return not self.short_rows
 
     @property
     def not_booked(self) -> bool:
@@ -72,61 +110,82 @@ class WeekDelivery:
         return not self.planned_by and not self.scheduled_minutes and bool(self.rows)
 
     @property
+    def hours_words(self) -> str:
+        total = _hours(self.scheduled_minutes + self.outside_minutes)
+        words = f"{_h(self.hours)} h scheduled"
+        if self.outside_minutes:
+            words += (
+                f", plus {_h(self.outside_hours)} h the plan asks outside the calendar "
+                f"({', '.join(self.unscheduled).lower()}): {_h(total)} h"
+            )
+        relation = "below" if self.below_minimum else "against"
+        words += f" {relation} the program's minimum of {_h(self.minimum_hours)} h"
+        if self.below_minimum and self.delivers:
+            words += " (the plan itself asks less this week)"
+        return words + "."
+
+    @property
     def summary(self) -> str:
         """One sentence a clinician can act on."""
         if self.not_booked:
             asked = sum(r.prescribed for r in self.rows)
-            hours = _h(
-                (Decimal(sum(r.prescribed * r.minutes for r in self.rows)) / 60).quantize(
-                    Decimal("0.1")
-                )
-            )
+            hours = _hours(sum(r.prescribed * r.minutes for r in self.rows))
             return (
                 f"Nothing is booked for this week yet: the plan asks for {asked} "
-                f"session{'s' * (asked != 1)} ({hours} h)."
+                f"session{'s' * (asked != 1)} ({_h(hours)} h)."
             )
-        parts = []
-        for r in self.short_rows:
-            parts.append(f"{r.missing} of {r.prescribed} {r.name.lower()} not scheduled")
-        if self.below_minimum:
-            parts.append(
-                f"{_h(self.hours)} h scheduled against the program's minimum of "
-                f"{_h(self.minimum_hours)} h"
-            )
-        if not parts:
-            return f"Everything the plan prescribes is scheduled ({_h(self.hours)} h)."
-        return "; ".join(parts).capitalize() + "."
+        if self.short_rows:
+            missing = ", ".join(r.missing_words for r in self.short_rows)
+            return f"Not scheduled: {missing}. {self.hours_words}"
+        return f"Every session the plan asks is scheduled. {self.hours_words}"
 
 
-def _h(v: Decimal) -> str:
-    return f"{Decimal(v).normalize():f}"
-
-
-def _run_of(program, week):
-    """The run behind the week as it stands: the last repair applied, else the
-    published plan; None when the week was not planned with the optimizer."""
+def _runs_of(program, week) -> list:
+    """The runs behind the week as it stands, oldest first: the published plan,
+    then each repair applied to it."""
     from openiop.scheduling.models import RunStatus, SolverRun
 
-    return (
+    return list(
         SolverRun.objects.filter(
             program=program, week=week, status__in=[RunStatus.PUBLISHED, RunStatus.APPLIED]
         )
-        .order_by("-finished_at", "-id")
-        .only("kind", "unmet", "finished_at")
-        .first()
+        .order_by("finished_at", "id")
+        .only("kind", "unmet", "result", "finished_at")
     )
+
+
+def _run_reasons(runs, patient_id: int) -> dict[str, list[str]]:
+    """session type code -> the optimizer's reasons for this patient: the plan's,
+    replaced by a repair's for the patients that repair re-planned."""
+    reasons: dict[str, list[str]] = {}
+    for run in runs:
+        touched = _patients_of(run)
+        if run.kind == "repair" and patient_id not in touched:
+            continue
+        if run.kind == "repair":
+            reasons = {}
+        for u in run.unmet or []:
+            if u.get("patient") == patient_id:
+                reasons[u["type"]] = [r["message"] for r in u.get("reasons", [])] or [
+                    "The optimizer found no way to place it."
+                ]
+    return reasons
+
+
+def _patients_of(run) -> set[int]:
+    result = run.result or {}
+    ids = {u.get("patient") for u in run.unmet or []}
+    ids |= {a.get("patient") for a in result.get("appointments", [])}
+    for g in result.get("groups", []):
+        ids |= set(g.get("patients", []))
+    return ids
 
 
 def plan_delivery(episode, weeks: list[dt.date]) -> list[WeekDelivery] | None:
     """Per week (Mondays), the plan against the calendar; None without a signed plan."""
-    from openiop.care.plans.hours import NOUNS
+    from openiop.care.plans.hours import NOUNS, frequency_label
     from openiop.care.plans.plan_models import Modality
-    from openiop.scheduling.models import (
-        RosterEntry,
-        RosterStatus,
-        SessionStatus,
-        SessionType,
-    )
+    from openiop.scheduling.models import SessionType
 
     plan = plan_interventions([episode.pk]).get(episode.pk)
     if plan is None:
@@ -138,10 +197,12 @@ def plan_delivery(episode, weeks: list[dt.date]) -> list[WeekDelivery] | None:
     by_modality = first_by_modality(types)
     by_code = {t.code: t for t in types}
     labels = dict(Modality.choices)
-    unscheduled = sorted(
-        {labels.get(iv["modality"], iv["modality"]) for iv in interventions}
-        - {labels.get(m, m) for m in by_modality}
-    )
+    outside = [iv for iv in interventions if iv["modality"] not in by_modality]
+    unscheduled = sorted({labels.get(iv["modality"], iv["modality"]) for iv in outside})
+    words: dict[str, list[str]] = defaultdict(list)
+    for iv in interventions:
+        if iv["modality"] in by_modality:
+            words[by_modality[iv["modality"]].code].append(frequency_label(SimpleNamespace(**iv)))
     program = episode.program
     out = []
     for week in weeks:
@@ -152,39 +213,61 @@ def plan_delivery(episode, weeks: list[dt.date]) -> list[WeekDelivery] | None:
             st = by_code[need["code"]]
             rows[need["code"]] = DeliveryRow(
                 code=need["code"],
-                name=_plural(st, NOUNS),
+                name=st.name,
+                noun=NOUNS.get(st.plan_modality, (f"{st.name} session", f"{st.name} sessions")),
                 prescribed=need["count"],
                 minutes=need["minutes"] or st.duration_min,
+                plan_words=words.get(need["code"], []),
             )
-        total = 0
-        booked = RosterEntry.objects.filter(
-            episode=episode,
-            status=RosterStatus.ENROLLED,
-            session__week=week,
-            session__status=SessionStatus.SCHEDULED,
-        ).values_list("session__session_type__code", "session__starts_at", "session__ends_at")
-        for code, start, end in booked:
-            minutes = int((end - start).total_seconds() // 60)
-            total += minutes
-            if code in rows:
-                rows[code].scheduled += 1
-                rows[code].scheduled_minutes += minutes
-        run = _run_of(program, week) if any(r.missing for r in rows.values()) else None
-        _explain(rows, run, episode.patient_id)
+        total, removed = _calendar(episode, week, rows)
+        runs = _runs_of(program, week)
+        _explain(rows, runs, removed, episode.patient_id)
+        last = runs[-1] if runs else None
         out.append(
             WeekDelivery(
                 week=week,
                 rows=list(rows.values()),
                 scheduled_minutes=total,
+                outside_minutes=sum(
+                    count_in_week(iv["sessions"], iv["period"], since, week) * iv["minutes"]
+                    for iv in outside
+                ),
                 minimum_hours=Decimal(str(program.min_weekly_hours)),
-                planned_by="" if run is None else run.kind,
+                planned_by="" if last is None else last.kind,
                 planned_on=None
-                if run is None or run.finished_at is None
-                else run.finished_at.astimezone(_zone(program)).date(),
+                if last is None or last.finished_at is None
+                else last.finished_at.astimezone(_zone(program)).date(),
                 unscheduled=unscheduled,
             )
         )
     return out
+
+
+def _calendar(episode, week, rows) -> tuple[int, dict[str, list[str]]]:
+    """Count the week's enrolled sessions into `rows`; return the minutes booked
+    and, per session type, the places removed from the patient's roster (one query)."""
+    from openiop.scheduling.models import RosterEntry, RosterStatus, SessionStatus
+
+    total = 0
+    removed: dict[str, list[str]] = defaultdict(list)
+    entries = RosterEntry.objects.filter(
+        episode=episode, session__week=week, session__status=SessionStatus.SCHEDULED
+    ).values_list(
+        "status",
+        "removed_reason",
+        "session__session_type__code",
+        "session__date",
+        "session__starts_at",
+        "session__ends_at",
+    )
+    for status, why, code, day, start, end in entries:
+        if status == RosterStatus.REMOVED:
+            removed[code].append(f"Taken off the {day:%a %b} {day.day} session: {why}")
+            continue
+        total += int((end - start).total_seconds() // 60)
+        if code in rows:
+            rows[code].scheduled += 1
+    return total, removed
 
 
 def _zone(program):
@@ -193,32 +276,26 @@ def _zone(program):
     return zone(program.site.time_zone)
 
 
-def _plural(st, nouns) -> str:
-    one_many = nouns.get(st.plan_modality)
-    return one_many[1] if one_many else f"{st.name} sessions"
-
-
-def _explain(rows: dict, run, patient_id: int) -> None:
-    unmet = {}
-    if run is not None:
-        unmet = {u["type"]: u for u in run.unmet or [] if u.get("patient") == patient_id}
+def _explain(rows: dict, runs: list, removed: dict, patient_id: int) -> None:
+    optimizer = _run_reasons(runs, patient_id)
     for code, row in rows.items():
         if not row.missing:
             continue
-        found = unmet.get(code)
-        if found and found.get("reasons"):
-            row.reasons = [r["message"] for r in found["reasons"]]
-        elif found:
-            row.reasons = ["The optimizer found no way to place it."]
-        elif run is None:
+        row.reasons = list(removed.get(code, []))
+        if code in optimizer:
+            row.reasons += optimizer[code]
+        elif row.reasons:
+            pass  # a removal on record explains it
+        elif not runs:
             row.reasons = [
                 "This week was not planned with the optimizer, and no session of this kind "
                 "was booked by hand."
             ]
         else:
             row.reasons = [
-                "The week was planned before this need existed (a new patient, a new plan "
-                "version, or a place removed since); a repair can add it."
+                "The week was published before this need (a new plan version or a new "
+                "patient since): add the patient to a session from the calendar, or plan "
+                "the next week with the optimizer."
             ]
 
 

@@ -47,6 +47,10 @@ class LedgerWeek:
     def hours(self) -> float:
         return round(self.attended / 60, 1)
 
+    @property
+    def scheduled_hours(self) -> float:
+        return round(self.scheduled / 60, 1)
+
 
 @dataclass
 class Ledger:
