@@ -66,7 +66,7 @@ def test_an_expired_licence_does_not_count(cast):
     StaffCredential.objects.filter(user=cast.clinician_a).update(expires_on=dt.date(2020, 1, 1))
     with pytest.raises(ApplicationError) as err:
         small_plan(cast.clinician_a, cast.episode_a)  # its group is the clinician's
-    assert "holds no current licence" in err.value.fields["responsible"][0]
+    assert "holds no current OR licence" in err.value.fields["responsible"][0]
 
 
 def test_a_modality_no_session_type_rules_may_be_led_by_anyone(cast):
@@ -129,3 +129,26 @@ def test_the_editor_marks_who_may_lead_what(cast):
     assert options[cast.prescriber_a.pk] == {"medication"}
     assert "family" in options[cast.clinician_a.pk]
     assert "medication" not in options[cast.clinician_a.pk]
+
+
+def test_a_licence_from_another_state_does_not_count(cast):
+    """Found: a Washington licence let someone lead family therapy in an Oregon
+    program, sign for it, and appear on the Oregon finder's team."""
+    from openiop.directory.selectors import team_for
+
+    world(cast, patients=1, series=False)
+    assert cast.program_a.site.state == "OR"
+    StaffCredential.objects.create(
+        user=cast.prescriber_a,
+        organization=cast.org,
+        license_type="LCSW",
+        number="WA-TEST-1",
+        state="WA",
+        expires_on=dt.date(2030, 1, 1),
+    )
+    plan = small_plan(cast.clinician_a, cast.episode_a)
+    with pytest.raises(ApplicationError) as err:
+        _family(plan, cast.prescriber_a)
+    assert "holds PMHNP" in err.value.fields["responsible"][0]
+    counts = {code: n for code, _label, n in team_for(cast.program_a).counts}
+    assert counts["LCSW"] == 1  # the clinician's Oregon licence, not the Washington one

@@ -93,6 +93,16 @@ class LicenseType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class StaffCredentialQuerySet(models.QuerySet):
+    def valid_at(self, site, on: dt.date):
+        """Licences that let their holder practise at `site` on `on`: issued by
+        the site's state, for its organization, not expired. The one rule for
+        who may lead what, the finder's team and a signature's credentials."""
+        return self.filter(organization_id=site.organization_id, state=site.state).filter(
+            expires_on__gte=on
+        )
+
+
 class StaffCredential(BaseModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="credentials")
     organization = models.ForeignKey(
@@ -102,6 +112,8 @@ class StaffCredential(BaseModel):
     number = models.CharField(max_length=40)
     state = models.CharField(max_length=2)
     expires_on = models.DateField()
+
+    objects = StaffCredentialQuerySet.as_manager()
 
     class Meta:
         ordering = ["expires_on"]

@@ -21,6 +21,7 @@ from openiop.directory.models import (
 from openiop.directory.outcomes import published_outcomes
 from openiop.directory.services import programs_sync_if_changed, track_schedule
 from openiop.organizations.models import Program
+from openiop.scheduling.localtime import today_in
 
 # roles whose organization-wide members count as every program's team
 TEAM_ROLES = ("program_director", "clinician", "prescriber")
@@ -56,9 +57,9 @@ class Team:
 
 
 def team_for(program: Program) -> Team:
-    """Current licences of the program's team, counted by type; names only of
-    staff who chose to be named (User.show_name_in_directory)."""
-    today = timezone.localdate()
+    """Current licences of the program's team (valid in the site's state), counted
+    by type; names only of staff who chose to be named (User.show_name_in_directory)."""
+    today = today_in(program.site.time_zone)
     members = User.objects.filter(is_active=True).filter(
         Q(memberships__is_active=True, memberships__program=program)
         | Q(
@@ -69,9 +70,8 @@ def team_for(program: Program) -> Team:
         )
     )
     creds = (
-        StaffCredential.objects.filter(
-            user__in=members, organization_id=program.organization_id, expires_on__gte=today
-        )
+        StaffCredential.objects.valid_at(program.site, today)
+        .filter(user__in=members)
         .select_related("user")
         .order_by("license_type")
     )

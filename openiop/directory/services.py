@@ -310,11 +310,11 @@ def family_staffed(program) -> bool:
     staff = Membership.objects.filter(
         organization_id=program.organization_id, is_active=True, user__is_active=True
     ).filter(Q(program=program) | Q(program__isnull=True))
-    return StaffCredential.objects.filter(
-        user_id__in=staff.values("user_id"),
-        license_type__in=licences,
-        expires_on__gte=today_in(program.site.time_zone),
-    ).exists()
+    return (
+        StaffCredential.objects.valid_at(program.site, today_in(program.site.time_zone))
+        .filter(user_id__in=staff.values("user_id"), license_type__in=licences)
+        .exists()
+    )
 
 
 def program_features(

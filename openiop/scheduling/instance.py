@@ -194,7 +194,7 @@ def build_week(program, week: dt.date, *, from_published: bool = False) -> WeekD
     # clinicians: working hours at this site (or any site), minus leave and busy time
     staff = list(program_staff(program))
     staff_ids = [u.pk for u in staff]
-    creds = credentials_of(staff_ids, org_id, week)
+    creds = credentials_of(staff_ids, site, week)
     avail: dict[int, list] = defaultdict(list)
     for h in StaffHours.objects.filter(user_id__in=staff_ids, organization_id=org_id).filter(
         Q(site__isnull=True) | Q(site=site)

@@ -21,12 +21,15 @@ def program_staff(program):
     return User.objects.filter(id__in=ids).order_by("display_name", "username")
 
 
-def credentials_of(user_ids, organization_id: int, on: dt.date) -> dict[int, set[str]]:
-    """Licence types each user holds, unexpired on `on`, in the organization."""
+def credentials_of(user_ids, site, on: dt.date) -> dict[int, set[str]]:
+    """Licence types each user may practise under at `site` on `on` (the site's
+    state, unexpired: `StaffCredential.objects.valid_at`)."""
     out: dict[int, set[str]] = {uid: set() for uid in user_ids}
-    rows = StaffCredential.objects.filter(
-        user_id__in=list(user_ids), organization_id=organization_id, expires_on__gte=on
-    ).values_list("user_id", "license_type")
+    rows = (
+        StaffCredential.objects.valid_at(site, on)
+        .filter(user_id__in=list(user_ids))
+        .values_list("user_id", "license_type")
+    )
     for uid, licence in rows:
         out.setdefault(uid, set()).add(licence)
     return out
@@ -59,7 +62,7 @@ def licences_by_modality(organization_id: int) -> dict[str, frozenset[str]]:
 def who_may_lead(users, program, on: dt.date) -> dict[int, list[str]]:
     """user id -> the plan modalities (among those with a licence rule) each may lead."""
     rules = licences_by_modality(program.organization_id)
-    held = credentials_of([u.pk for u in users], program.organization_id, on)
+    held = credentials_of([u.pk for u in users], program.site, on)
     return {
         u.pk: sorted(m for m, needed in rules.items() if held.get(u.pk, set()) & needed)
         for u in users
@@ -71,13 +74,17 @@ def lead_refusal(user, modality: str, program, on: dt.date) -> str:
     needed = licences_by_modality(program.organization_id).get(modality)
     if not needed:
         return ""
-    held = credentials_of([user.pk], program.organization_id, on).get(user.pk, set())
+    held = credentials_of([user.pk], program.site, on).get(user.pk, set())
     if held & needed:
         return ""
     from openiop.care.plans.plan_models import Modality
 
     what = dict(Modality.choices).get(modality, modality).lower()
-    holds = f"holds {', '.join(sorted(held))}" if held else "holds no current licence"
+    holds = (
+        f"holds {', '.join(sorted(held))}"
+        if held
+        else f"holds no current {program.site.state} licence"
+    )
     return (
         f"{user.get_display_name()} cannot lead {what}: it needs one of "
         f"{', '.join(sorted(needed))} ({user.get_display_name()} {holds})."

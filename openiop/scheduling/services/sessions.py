@@ -75,7 +75,7 @@ def check_facilitator(program, session_type, facilitator, on: dt.date) -> None:
             "facilitator", "The facilitator must be on the program's clinical staff."
         )
     if session_type.credentials:
-        held = credentials_of([facilitator.pk], program.organization_id, on)[facilitator.pk]
+        held = credentials_of([facilitator.pk], program.site, on)[facilitator.pk]
         if not held & set(session_type.credentials):
             wanted = ", ".join(sorted(session_type.credentials))
             raise ApplicationError.for_field(

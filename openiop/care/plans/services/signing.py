@@ -23,6 +23,7 @@ from openiop.care.plans.plan_models import (
 )
 from openiop.care.plans.services.common import bump, require_on, require_open
 from openiop.core.errors import ApplicationError, PermissionDenied
+from openiop.scheduling.localtime import today_in
 
 ATTESTATIONS = {
     SignatureRole.CLINICIAN: "I developed this treatment plan with the patient and attest that "
@@ -214,9 +215,12 @@ def _signature(actor, plan, version, role, method, typed_name, drawing, signatur
         return sig
     sig.method = SignatureMethod.ACCOUNT
     sig.signer_name = actor.get_display_name()
-    creds = StaffCredential.objects.filter(
-        user=actor, organization_id=episode.organization_id, expires_on__gte=timezone.localdate()
-    ).values_list("license_type", flat=True)
+    site = episode.program.site
+    creds = (
+        StaffCredential.objects.valid_at(site, today_in(site.time_zone))
+        .filter(user=actor)
+        .values_list("license_type", flat=True)
+    )
     sig.credentials = ", ".join(sorted(set(creds)))[:60]
     if role == SignatureRole.SUPERVISOR:
         clinician = signatures.get(SignatureRole.CLINICIAN)
