@@ -152,3 +152,29 @@ def test_a_licence_from_another_state_does_not_count(cast):
     assert "holds PMHNP" in err.value.fields["responsible"][0]
     counts = {code: n for code, _label, n in team_for(cast.program_a).counts}
     assert counts["LCSW"] == 1  # the clinician's Oregon licence, not the Washington one
+
+
+def test_the_editor_knows_the_rules_even_when_nobody_on_staff_is_licensed(cast):
+    """Found: with nobody licensed for family therapy, the page offered everyone
+    (the script read the rules off the options)."""
+    world(cast, patients=1, series=False)
+    plan = small_plan(cast.clinician_a, cast.episode_a)
+    StaffCredential.objects.filter(license_type__in=["LCSW", "LMFT"]).delete()
+    objective = _objective(plan)
+    html = (
+        cast.client("director_a")
+        .get(f"/care/plans/{plan.uuid}/intervention/new/?parent={objective.uuid}")
+        .content.decode()
+    )
+    ruled = re.search(r'data-ruled="([^"]*)"', html).group(1).split()
+    assert "family" in ruled and "medication" in ruled
+    assert not any("family" in v.split() for v in re.findall(r'data-leads="([^"]*)"', html))
+
+
+def test_the_plan_page_flags_an_intervention_its_person_may_not_lead(cast):
+    world(cast, patients=1, series=False)
+    plan = small_plan(cast.clinician_a, cast.episode_a)  # a group, the clinician's
+    StaffCredential.objects.filter(user=cast.clinician_a).delete()
+    page = cast.client("clinician_a").get(f"/care/plans/{plan.uuid}/").content.decode()
+    assert "cannot lead group therapy" in page
+    assert "1 intervention of this version is given to someone whose licence" in page

@@ -89,3 +89,19 @@ def lead_refusal(user, modality: str, program, on: dt.date) -> str:
         f"{user.get_display_name()} cannot lead {what}: it needs one of "
         f"{', '.join(sorted(needed))} ({user.get_display_name()} {holds})."
     )
+
+
+def lead_problems(interventions, program, on: dt.date) -> dict[int, str]:
+    """intervention pk -> why its responsible person may not lead it (the
+    interventions with a problem only). Three queries whatever their number."""
+    rules = licences_by_modality(program.organization_id)
+    todo = [i for i in interventions if i.modality in rules]
+    if not todo:
+        return {}
+    people = {i.responsible_id: i.responsible for i in todo}
+    may = who_may_lead(list(people.values()), program, on)
+    return {
+        i.pk: lead_refusal(i.responsible, i.modality, program, on)
+        for i in todo
+        if i.modality not in may[i.responsible_id]
+    }

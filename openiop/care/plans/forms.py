@@ -155,10 +155,12 @@ class ObjectiveForm(RevisionForm):
 class LeadsSelect(forms.Select):
     """A staff select whose options say which ruled modalities each may lead."""
 
-    def __init__(self, leads: dict[int, list[str]], *args, **kwargs):
+    def __init__(self, leads: dict[int, list[str]], ruled=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.leads = leads
         self.attrs["data-leads-for"] = "id_modality"
+        # the modalities with a licence rule, whether or not anyone offered holds it
+        self.attrs["data-ruled"] = " ".join(sorted(ruled))
 
     def create_option(self, name, value, *args, **kwargs):
         option = super().create_option(name, value, *args, **kwargs)
@@ -196,11 +198,11 @@ class InterventionForm(RevisionForm):
         help_text="Family therapy only; listed are those the patient consented to involve.",
     )
 
-    def __init__(self, *args, staff, support_persons, leads=None, **kwargs):
+    def __init__(self, *args, staff, support_persons, leads=None, ruled=(), **kwargs):
         super().__init__(*args, **kwargs)
         # which modalities with a licence rule each person may lead: the page
         # offers only them (plans.js); the service refuses the rest
-        self.fields["responsible"].widget = LeadsSelect(leads or {})
+        self.fields["responsible"].widget = LeadsSelect(leads or {}, ruled)
         self.fields["responsible"].queryset = staff
         self.fields["responsible"].label_from_instance = lambda u: u.get_display_name()
         self.fields["support_persons"].queryset = support_persons

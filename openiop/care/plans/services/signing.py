@@ -83,21 +83,13 @@ def check_complete(version) -> None:
 def _check_leads(version, interventions) -> None:
     """Everyone responsible for an intervention may lead it today (licence rules
     as data, scheduling/staff.py): a plan the optimizer cannot staff is not signed."""
-    from openiop.scheduling.localtime import today_in
-    from openiop.scheduling.staff import lead_refusal, licences_by_modality, who_may_lead
+    from openiop.scheduling.staff import lead_problems
 
     program = version.plan.episode.program
-    ruled = licences_by_modality(program.organization_id)
-    todo = [i for i in interventions if i.modality in ruled]
-    if not todo:
-        return
-    today = today_in(program.site.time_zone)
-    people = {i.responsible_id: i.responsible for i in todo}
-    may = who_may_lead(list(people.values()), program, today)
-    for i in todo:
-        if i.modality not in may[i.responsible_id]:
-            refusal = lead_refusal(i.responsible, i.modality, program, today)
-            raise ApplicationError(f"{refusal} Choose who is responsible before signing.")
+    problems = lead_problems(interventions, program, today_in(program.site.time_zone))
+    if problems:
+        first = next(iter(problems.values()))
+        raise ApplicationError(f"{first} Choose who is responsible before signing.")
 
 
 def _names_match(typed: str, patient) -> bool:

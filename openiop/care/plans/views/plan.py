@@ -35,7 +35,12 @@ from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.scheduling.localtime import today_in
-from openiop.scheduling.staff import program_staff, who_may_lead
+from openiop.scheduling.staff import (
+    lead_problems,
+    licences_by_modality,
+    program_staff,
+    who_may_lead,
+)
 
 KIND_FORMS = {
     "problem": f.ProblemForm,
@@ -97,6 +102,22 @@ def _version(plan, request):
     return versions, pending or plan.current or versions[0]
 
 
+def _flag_leads(content, program, version) -> int:
+    """Mark each intervention whose responsible person may not lead it
+    (`iv.lead_problem`), on drafts and signed versions alike; return how many."""
+    if not content or version.status not in (
+        VersionStatus.DRAFT,
+        VersionStatus.AWAITING,
+        VersionStatus.SIGNED,
+    ):
+        return 0
+    interventions = interventions_of(content)
+    problems = lead_problems(interventions, program, today_in(program.site.time_zone))
+    for iv in interventions:
+        iv.lead_problem = problems.get(iv.pk, "")
+    return len(problems)
+
+
 @requires("plan.view")
 def plan_detail(request, plan_uuid):
     plan = plan_or_404(request, plan_uuid)
@@ -122,6 +143,7 @@ def plan_detail(request, plan_uuid):
         "versions": versions,
         "content": content,
         "hours": hours_check(interventions_of(content), episode.program) if content else None,
+        "lead_problems": _flag_leads(content, episode.program, version),
         "editable": editable and can(user, "plan.change"),
         "signatures": [signed_roles[r] for r in roles if r in signed_roles]
         + [s for r, s in signed_roles.items() if r not in roles],
@@ -175,6 +197,7 @@ def _kind_form(kind, plan, data=None, initial=None):
         kwargs["leads"] = who_may_lead(
             list(staff), episode.program, today_in(episode.program.site.time_zone)
         )
+        kwargs["ruled"] = licences_by_modality(episode.organization_id)
         kwargs["support_persons"] = episode.patient.support_persons.filter(involvement_consent=True)
     return KIND_FORMS[kind](data, initial=initial, **kwargs)
 

@@ -65,18 +65,27 @@
     var modality = document.getElementById(select.dataset.leadsFor);
     if (!modality) return;
     var ruled = {};
-    select.querySelectorAll("option[data-leads]").forEach(function (o) {
-      o.dataset.leads.split(" ").forEach(function (m) { if (m) ruled[m] = true; });
-    });
+    (select.dataset.ruled || "").split(" ").forEach(function (m) { if (m) ruled[m] = true; });
+    var note = document.createElement("p");
+    note.className = "errorlist";
+    note.setAttribute("role", "status");
+    note.hidden = true;
+    select.insertAdjacentElement("afterend", note);
     function apply() {
       var m = modality.value;
+      var offered = 0;
       select.querySelectorAll("option").forEach(function (o) {
         if (!o.value) return;
         var may = !ruled[m] || (o.dataset.leads || "").split(" ").indexOf(m) >= 0;
         o.hidden = !may;
         o.disabled = !may;
+        if (may) offered += 1;
         if (!may && o.selected) select.value = "";
       });
+      note.hidden = offered > 0;
+      note.textContent = offered ? "" :
+        "No one on this program's staff holds a current licence to lead " +
+        modality.options[modality.selectedIndex].text.toLowerCase() + ".";
     }
     modality.addEventListener("change", apply);
     apply();
