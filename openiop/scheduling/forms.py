@@ -14,10 +14,19 @@ from openiop.scheduling.services.repair import KINDS
 SLOTS = 2  # windows a day on the weekly grid
 
 
+def date_from_url(value: str) -> dt.date:
+    """A date from an address (YYYY-MM-DD), within years a calendar can show and
+    step through (1900-2200); ValueError otherwise."""
+    day = dt.date.fromisoformat(value)
+    if not 1900 <= day.year <= 2200:
+        raise ValueError("out of range")
+    return day
+
+
 def week_from(value: str | None, default: dt.date) -> dt.date:
     """A week's Monday from ?week=YYYY-MM-DD (any day of it), or the default."""
     try:
-        return monday(dt.date.fromisoformat(value)) if value else monday(default)
+        return monday(date_from_url(value)) if value else monday(default)
     except ValueError:
         return monday(default)
 

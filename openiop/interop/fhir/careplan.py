@@ -7,6 +7,7 @@ from openiop.interop.fhir.common import (
     EXT,
     day,
     drop_empty,
+    instant,
     period,
     ref,
     uuid_identifier,
@@ -96,7 +97,7 @@ def careplan_resource(
         "description": version.change_reason,
         "subject": ref("Patient", patient.uuid),
         "period": period(version.effective_on, plan.ended_on),
-        "created": day(plan.created_at.date()),
+        "created": instant(plan.created_at),  # a dateTime: the moment, with its offset
         "addresses": list(conditions.values()),
         "goal": goals,
         "activity": activities,

@@ -268,7 +268,8 @@ def _appointment_reasons(instance, space, booked, p, stype, need, minutes) -> li
         return [
             Reason(
                 "no_credential",
-                f"no clinician at {site} holds a licence for {stype.name.lower()} ({creds})",
+                f"no one on the program's staff working at {site} holds a current licence "
+                f"for {stype.name.lower()} ({creds})",
             )
         ]
 

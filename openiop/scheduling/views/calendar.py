@@ -17,7 +17,7 @@ from openiop.core.forms import apply_errors
 from openiop.organizations.models import Room
 from openiop.patients.models import Patient
 from openiop.scheduling import selectors
-from openiop.scheduling.forms import SessionForm, week_from
+from openiop.scheduling.forms import SessionForm, date_from_url, week_from
 from openiop.scheduling.localtime import today_in, week_label
 from openiop.scheduling.models import AttendanceStatus, RosterStatus, SessionType
 from openiop.scheduling.services import attendance as attendance_services
@@ -71,7 +71,7 @@ def day(request, date):
         day_ = today_in(shown.site.time_zone) if shown else timezone.localdate()
     else:
         try:
-            day_ = dt.date.fromisoformat(date)
+            day_ = date_from_url(date)
         except ValueError:
             raise Http404("Not a date.") from None
     sessions = [

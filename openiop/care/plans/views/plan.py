@@ -1,5 +1,7 @@
 """Treatment plan pages: start, view, edit the draft, sign, revise, compare, print."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -178,6 +180,10 @@ def _item(plan, kind, item_uuid):
         "objective": "goal__problem__version__plan",
         "intervention": "objective__goal__problem__version__plan",
     }
+    try:
+        item_uuid = uuid.UUID(str(item_uuid))
+    except ValueError:
+        raise Http404("No such item in this plan.") from None
     item = model.objects.filter(**{lookups[kind]: plan, "uuid": item_uuid}).first()
     if item is None:
         raise Http404("No such item in this plan.")
