@@ -236,3 +236,17 @@ def test_the_admin_site_form_fills_the_place_from_the_zip(cast):
         data={"organization": cast.org.pk, "name": "X", "street": "1", "zip_code": "00000"}
     )
     assert not bad.is_valid() and "zip_code" in bad.errors
+
+
+def test_a_renewed_licence_is_not_listed_as_expiring(cast):
+    """Found: the dashboard listed a lapsed CADC although a renewed one was valid."""
+    for days, number in ((-5, "OLD-1"), (700, "NEW-1")):
+        StaffCredential.objects.create(
+            user=cast.clinician_a,
+            organization=cast.org,
+            license_type="CADC",
+            number=number,
+            state="OR",
+            expires_on=timezone.localdate() + dt.timedelta(days=days),
+        )
+    assert b"Credentials expiring" not in cast.client("clinician_a").get("/").content

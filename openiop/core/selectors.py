@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from openiop.access.scope import can, scope_for
@@ -40,7 +41,19 @@ def dashboard_for(user) -> dict:
 
         shown_patients += dashboard_measures(user, ctx)
     horizon = today + dt.timedelta(days=settings.CREDENTIAL_EXPIRY_WARNING_DAYS)
-    creds = StaffCredential.objects.filter(expires_on__lte=horizon).select_related("user")
+    # a licence renewed since (a later one of the same kind and state) is not news
+    renewed = StaffCredential.objects.filter(
+        user=OuterRef("user"),
+        organization=OuterRef("organization"),
+        license_type=OuterRef("license_type"),
+        state=OuterRef("state"),
+        expires_on__gt=horizon,
+    )
+    creds = (
+        StaffCredential.objects.filter(expires_on__lte=horizon)
+        .exclude(Exists(renewed))
+        .select_related("user")
+    )
     if can(user, "staff.view"):
         creds = creds.filter(
             user__in=User.objects.visible_to(user, "view"),
