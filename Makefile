@@ -5,18 +5,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-postgres e2e lint format bench install install-dev clean
+.PHONY: run serve test test-postgres e2e lint format bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[postgres,solver]'
+	$(BIN)/pip install --quiet -e '.[postgres,redis]'
 	@touch $(STAMP)
 
 $(DEV_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[postgres,solver,dev]'
+	$(BIN)/pip install --quiet -e '.[postgres,redis,dev]'
 	@touch $(DEV_STAMP) $(STAMP)
 
 install: $(STAMP)
@@ -28,9 +28,15 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/openiop migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/openiop demo
 	@# the background worker (schedule runs, exports) stops with the server
-	DEBUG=$${DEBUG:-1} $(BIN)/openiop db_worker & worker=$$!; \
+	DEBUG=$${DEBUG:-1} $(BIN)/openiop worker & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/openiop runserver 127.0.0.1:8000
+
+## make serve: as in production (gunicorn, settings from the environment: docs/operations.md)
+serve: $(STAMP)
+	$(BIN)/openiop migrate --noinput
+	$(BIN)/openiop collectstatic --noinput -v 0
+	$(BIN)/openiop serve
 
 ## make test: the whole suite (without browser tests) on SQLite
 test: $(DEV_STAMP)

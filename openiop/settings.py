@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "ninja",
     "openiop.core",
+    "openiop.operations",
     "openiop.accounts",
     "openiop.access",
     "openiop.audit",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "openiop.operations.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openiop.core.middleware.RequestContextMiddleware",
     "openiop.core.middleware.SecurityHeadersMiddleware",
@@ -117,6 +119,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: each process's memory by default (`make run` needs nothing more);
+# CACHE_URL=redis://host:6379/0 shares it across processes and machines: the
+# finder's rate limit, its settings check, and sessions (kept in the database,
+# read through the cache).
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {"default": env.cache_url_config(CACHE_URL or "locmemcache://openiop")}
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 # one sign-in path: this backend restores sessions and accepts no password
@@ -194,6 +205,10 @@ SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# load balancers and Prometheus ask over plain HTTP on the private network
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /metrics answers only with this bearer token (off while empty)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

@@ -5,6 +5,7 @@ from openiop.api import api
 
 urlpatterns = [
     path("", include("openiop.core.urls")),
+    path("", include("openiop.operations.urls")),
     path("accounts/", include("openiop.accounts.urls")),
     path("patients/", include("openiop.patients.urls")),
     path("care/", include("openiop.care.urls")),
