@@ -113,7 +113,7 @@ def test_a_need_the_published_week_never_saw_is_named_as_such(cast, planned_week
     individual = next(r for r in delivery.rows if r.code == "individual_therapy")
     assert individual.missing == 1
     assert "published before this need" in individual.reasons[0]
-    assert "add the patient to a session from the calendar" in individual.reasons[0]
+    assert "can add the patient to a session from the calendar" in individual.reasons[0]
 
 
 def test_a_week_that_delivers_says_so(cast):
@@ -186,7 +186,8 @@ def test_a_repair_keeps_the_reasons_of_the_patients_it_did_not_touch(cast, plann
         kind="repair",
         status="applied",
         finished_at=run.finished_at + dt.timedelta(minutes=5),
-        result={"groups": [], "appointments": [{"patient": 999999}]},
+        # a repair's result holds the whole week; it names whom it re-planned
+        result={**run.result, "affected": [999999]},
         unmet=[],
     )
     (after,) = plan_delivery(cast.episode_a, [week])
@@ -209,9 +210,28 @@ def test_a_place_taken_off_by_hand_says_who_removed_it_and_why(cast, planned_wee
     (delivery,) = plan_delivery(cast.episode_a, [week])
     (row,) = delivery.rows
     assert row.scheduled == 2 and row.missing == 2
-    day = place.session.date
+    day, at = place.session.date, place.session.start_time
+    place.refresh_from_db()
+    from django.utils import timezone
+
+    removed = timezone.localtime(place.removed_at)
     assert row.reasons[0] == (
-        f"Taken off the {day:%a %b} {day.day} session: Work conflict that evening (synthetic)."
+        f"Taken off the {day:%a %b} {day.day} {at:%H:%M} session on {removed:%b} "
+        f"{removed.day}: Work conflict that evening (synthetic)."
+    )
+
+
+def test_a_cancelled_session_is_named(cast, planned_week):
+    from openiop.scheduling.models import RosterEntry, SessionStatus
+
+    week, _ = planned_week
+    session = RosterEntry.objects.filter(episode=cast.episode_a, session__week=week)[0].session
+    type(session).objects.filter(pk=session.pk).update(status=SessionStatus.CANCELLED)
+    (delivery,) = plan_delivery(cast.episode_a, [week])
+    (row,) = delivery.rows
+    day = session.date
+    assert row.reasons[0] == (
+        f"The {day:%a %b} {day.day} {session.start_time:%H:%M} session was cancelled."
     )
 
 

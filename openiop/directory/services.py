@@ -425,8 +425,8 @@ def _fingerprint_sql() -> str:
         for model in (StaffCredential, Membership):
             table = model._meta.db_table
             cols.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608 - a table name
-            stamp = "expires_on" if model is StaffCredential else "updated_at"
-            cols.append(f"(SELECT MAX({stamp}) FROM {table})")  # noqa: S608
+            # any edit (a licence's state, a role) moves updated_at
+            cols.append(f"(SELECT MAX(updated_at) FROM {table})")  # noqa: S608
         outcomes = outcome_model()
         if outcomes is not None:
             cols += ["COUNT(DISTINCT po.id)", "MAX(po.updated_at)"]
@@ -439,9 +439,11 @@ def _fingerprint_sql() -> str:
 
 
 def _programs_fingerprint() -> str:
+    """The aggregate row, and the day: a licence that lapses overnight changes
+    no row, but tomorrow's listing must not count it."""
     with connection.cursor() as cursor:
         cursor.execute(_fingerprint_sql())
-        return repr(cursor.fetchone())
+        return repr((cursor.fetchone(), timezone.now().date()))
 
 
 _last_check = 0.0

@@ -5,8 +5,8 @@ The prescription is the one the optimizer is given (`needs.needs_for`, so
 "3 groups a week, 120 min" reads as 4 group sessions of 90 minutes; the row
 shows the plan's own words beside it). Reasons, in order of evidence:
 
-- a place of that kind taken off the patient's roster that week: who removed
-  it is on record with their reason, and that is said;
+- a place of that kind taken off the patient's roster that week (with the
+  reason given, and when), or a session of that kind cancelled;
 - the optimizer's explanation from the runs behind the week: the published
   plan's, overridden patient by patient by each repair applied since (a repair
   only re-plans the patients it touches);
@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
+
+from django.utils import timezone
 
 from openiop.scheduling.localtime import monday, today_in, week_label
 from openiop.scheduling.needs import count_in_week, first_by_modality, needs_for, plan_interventions
@@ -173,12 +175,11 @@ def _run_reasons(runs, patient_id: int) -> dict[str, list[str]]:
 
 
 def _patients_of(run) -> set[int]:
+    """The patients a repair re-planned: those it names as affected (its result
+    holds the whole week), and those it could not place."""
     result = run.result or {}
     ids = {u.get("patient") for u in run.unmet or []}
-    ids |= {a.get("patient") for a in result.get("appointments", [])}
-    for g in result.get("groups", []):
-        ids |= set(g.get("patients", []))
-    return ids
+    return ids | set(result.get("affected", []))
 
 
 def plan_delivery(episode, weeks: list[dt.date]) -> list[WeekDelivery] | None:
@@ -250,19 +251,26 @@ def _calendar(episode, week, rows) -> tuple[int, dict[str, list[str]]]:
 
     total = 0
     removed: dict[str, list[str]] = defaultdict(list)
-    entries = RosterEntry.objects.filter(
-        episode=episode, session__week=week, session__status=SessionStatus.SCHEDULED
-    ).values_list(
+    entries = RosterEntry.objects.filter(episode=episode, session__week=week).values_list(
         "status",
         "removed_reason",
+        "removed_at",
+        "session__status",
         "session__session_type__code",
         "session__date",
+        "session__start_time",
         "session__starts_at",
         "session__ends_at",
     )
-    for status, why, code, day, start, end in entries:
+    for status, why, removed_at, s_status, code, day, at, start, end in entries:
+        session = f"the {day:%a %b} {day.day} {at:%H:%M} session"
+        if s_status == SessionStatus.CANCELLED:
+            removed[code].append(f"{session[0].upper()}{session[1:]} was cancelled.")
+            continue
         if status == RosterStatus.REMOVED:
-            removed[code].append(f"Taken off the {day:%a %b} {day.day} session: {why}")
+            local = timezone.localtime(removed_at) if removed_at else None
+            when = f" on {local:%b} {local.day}" if local else ""
+            removed[code].append(f"Taken off {session}{when}: {why}")
             continue
         total += int((end - start).total_seconds() // 60)
         if code in rows:
@@ -287,15 +295,18 @@ def _explain(rows: dict, runs: list, removed: dict, patient_id: int) -> None:
         elif row.reasons:
             pass  # a removal on record explains it
         elif not runs:
-            row.reasons = [
-                "This week was not planned with the optimizer, and no session of this kind "
-                "was booked by hand."
-            ]
+            verb = "was" if row.scheduled == 1 else "were"
+            booked = (
+                f"only {row.scheduled} {verb} booked by hand"
+                if row.scheduled
+                else "none was booked by hand"
+            )
+            row.reasons = [f"This week was not planned with the optimizer, and {booked}."]
         else:
             row.reasons = [
                 "The week was published before this need (a new plan version or a new "
-                "patient since): add the patient to a session from the calendar, or plan "
-                "the next week with the optimizer."
+                "patient since): whoever manages the schedule can add the patient to a "
+                "session from the calendar."
             ]
 
 

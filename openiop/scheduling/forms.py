@@ -108,6 +108,13 @@ class PlanWeekForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = programs
 
+    def clean_week(self):
+        week = self.cleaned_data["week"]
+        try:
+            return date_from_url(week.isoformat())
+        except ValueError:
+            raise forms.ValidationError("Choose a week between 1900 and 2200.") from None
+
 
 class RepairForm(forms.Form):
     kind = forms.ChoiceField(label="What changed", choices=list(KINDS.items()))

@@ -599,3 +599,29 @@ def test_a_track_focus_must_be_one_the_finder_knows(cast):
         track_update(actor=cast.director_a, track=cast.track_a, focus="eating_disorders")
     assert "focus" in err.value.fields
     assert Track.objects.get(pk=cast.track_a.pk).focus == ""
+
+
+def test_a_licence_moved_to_another_state_refreshes_the_family_listing(cast, settings):
+    """Found: changing a licence's state moved neither the count nor the latest
+    expiry, so the listing kept advertising family sessions."""
+    from openiop.directory import features
+    from openiop.directory.models import Facility
+    from openiop.directory.services import profile_for, programs_sync_if_changed
+    from openiop.scheduling.services.types import session_types_ensure
+    from tests.scheduling_helpers import licence
+
+    session_types_ensure(cast.org)
+    licence(cast.director_a, cast.org, "LMFT")
+    profile = profile_for(cast.program_a)
+    profile.listed, profile.family_program = True, True
+    profile.save()
+    programs_sync_if_changed(force=True)
+    family = features.BY_KEY["family:family_counseling"].mask
+    facility = Facility.objects.get(program=cast.program_a)
+    assert facility.features & family
+    credential = StaffCredential.objects.get(user=cast.director_a, license_type="LMFT")
+    credential.state = "WA"
+    credential.save()
+    assert programs_sync_if_changed(force=True)
+    facility.refresh_from_db()
+    assert not facility.features & family

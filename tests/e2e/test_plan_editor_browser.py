@@ -39,6 +39,11 @@ def test_the_responsible_list_follows_the_modality(new_page, cast, transactional
     modality = page.get_by_label("Modality")
     modality.select_option("medication")
     assert offered(page) == [cast.prescriber_a.get_display_name()]
+    page.get_by_label("Responsible staff").select_option(label=cast.prescriber_a.get_display_name())
+    modality.select_option("family")  # the prescriber may not: the choice is undone, and said
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{cast.prescriber_a.get_display_name()} holds no licence that may lead family therapy"
+    )
     modality.select_option("family")
     names = set(offered(page))
     assert cast.prescriber_a.get_display_name() not in names

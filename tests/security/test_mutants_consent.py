@@ -870,3 +870,23 @@ def test_a_consent_ended_by_discharge_says_so(cast):
         f"The consent of {c.signed_on:%Y-%m-%d} expired at the patient's discharge on "
         f"{ended:%Y-%m-%d}."
     )
+
+
+def test_without_a_day_given_the_gate_uses_the_recipients_organizations_day(
+    cast, settings, monkeypatch
+):
+    """A consent's last day ends at midnight where its organization is (Oregon),
+    not where the server is (UTC): at 23:30 Pacific on its last day it still
+    holds, for the one-patient check and the whole-list check alike."""
+    from django.utils import timezone
+
+    from openiop.core.clock import activated
+
+    settings.TIME_ZONE = "UTC"
+    wednesday_2330_pst = dt.datetime(2026, 12, 3, 7, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: wednesday_2330_pst)
+    with activated("America/Los_Angeles"):
+        rc = recipient(cast)
+        c = consent_for(cast, rc, signed_on=dt.date(2026, 11, 2), expires_on=dt.date(2026, 12, 2))
+    assert disclosure_check(patient=cast.patient_a, recipient=rc, categories=["plan"]) == c
+    assert disclosable(recipient=rc, categories=["plan"]) == {cast.patient_a.pk: c}

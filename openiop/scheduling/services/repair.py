@@ -72,8 +72,13 @@ def _check_dates(week, starts_on, ends_on) -> None:
         raise ApplicationError.for_field("starts_on", "Enter the first and last day.")
     if ends_on < starts_on:
         raise ApplicationError.for_field("ends_on", "The last day cannot be before the first.")
-    if not _days(week, starts_on, ends_on):
-        raise ApplicationError.for_field("starts_on", "Those days are not in this week.")
+    last_day = week + dt.timedelta(days=6)
+    if not (week <= starts_on <= last_day and week <= ends_on <= last_day):
+        raise ApplicationError.for_field(
+            "starts_on",
+            f"A repair changes one week: choose days from {week:%a %b} {week.day} to "
+            f"{last_day:%a %b} {last_day.day}, {last_day.year}.",
+        )
 
 
 def describe_change(

@@ -73,19 +73,28 @@
     select.insertAdjacentElement("afterend", note);
     function apply() {
       var m = modality.value;
+      var what = modality.options[modality.selectedIndex].text.toLowerCase();
       var offered = 0;
+      var dropped = "";
       select.querySelectorAll("option").forEach(function (o) {
         if (!o.value) return;
         var may = !ruled[m] || (o.dataset.leads || "").split(" ").indexOf(m) >= 0;
         o.hidden = !may;
         o.disabled = !may;
         if (may) offered += 1;
-        if (!may && o.selected) select.value = "";
+        if (!may && o.selected) {
+          dropped = o.text;
+          select.value = "";
+        }
       });
-      note.hidden = offered > 0;
-      note.textContent = offered ? "" :
-        "No one on this program's staff holds a current licence to lead " +
-        modality.options[modality.selectedIndex].text.toLowerCase() + ".";
+      var text = "";
+      if (!offered) {
+        text = "No one on this program's staff holds a current licence to lead " + what + ".";
+      } else if (dropped) {
+        text = dropped + " holds no licence that may lead " + what + ": choose who will.";
+      }
+      note.hidden = !text;
+      note.textContent = text;
     }
     modality.addEventListener("change", apply);
     apply();
