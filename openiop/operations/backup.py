@@ -243,8 +243,16 @@ def load_from(db: dict, plain: Path, engine: str) -> None:
         _run([*argv, *args, "-d", db["NAME"], str(plain)], env, "pg_restore")
     else:
         target = Path(db["NAME"])
-        if target.exists() and target.stat().st_size:
-            raise BackupError(f"{target} exists: restore into a new file.")
+        if target.exists():
+            with sqlite3.connect(str(target)) as existing:
+                (tables,) = existing.execute(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                ).fetchone()
+            existing.close()
+            if tables:
+                raise BackupError(f"{target} holds a database: restore into a new file.")
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                leftover.unlink(missing_ok=True)
         shutil.copyfile(plain, target)
 
 
