@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "openiop.operations.metrics.MetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openiop.core.middleware.RequestContextMiddleware",
+    "openiop.operations.logs.RequestLogMiddleware",
     "openiop.core.middleware.SecurityHeadersMiddleware",
     "openiop.core.middleware.ApiErrorShapeMiddleware",
     "openiop.core.middleware.RequestShapeMiddleware",
@@ -249,9 +250,19 @@ with contextlib.suppress(OSError):
 
 NINJA_PAGINATION_PER_PAGE = 25
 
+# Logs: JSON lines with the request id (LOG_FORMAT=json, the default outside
+# debug) or plain text; LOG_LEVEL=INFO adds a line per request (its route
+# pattern, never the address or query string: openiop/operations/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "openiop.operations.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }

@@ -137,3 +137,26 @@ def test_gunicorn_takes_its_settings_from_the_environment(monkeypatch):
 
     conf = importlib.reload(gunicorn_conf)
     assert (conf.bind, conf.workers) == ("127.0.0.1:9999", 3)
+
+
+def test_a_logged_exception_keeps_its_type_and_place_not_its_message():
+    import json
+    import logging
+
+    from openiop.operations.logs import JsonFormatter
+
+    try:
+        raise ValueError("Key (mrn)=(DEMO-00001) already exists")
+    except ValueError:
+        record = logging.getLogger("t").makeRecord(
+            "t",
+            logging.ERROR,
+            __file__,
+            1,
+            "saving failed",
+            (),
+            exc_info=__import__("sys").exc_info(),
+        )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["exception"] == "ValueError" and entry["message"] == "saving failed"
+    assert "DEMO-00001" not in json.dumps(entry)
