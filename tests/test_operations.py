@@ -48,6 +48,9 @@ def test_a_stuck_queue_is_reported(client, db, settings):
     DBTaskResult.objects.update(enqueued_at=timezone.now() - dt.timedelta(minutes=10))
     check = client.get("/readyz").json()["checks"]["queue"]
     assert check == {"ok": False, "detail": "1 jobs waiting over 5 minutes"}
+    # a job scheduled for later that has only just come due is not stuck
+    DBTaskResult.objects.update(run_after=timezone.now() - dt.timedelta(minutes=1))
+    assert client.get("/readyz").json()["checks"]["queue"]["ok"] is True
 
 
 def test_an_unreachable_database_makes_the_instance_not_ready(client, db, monkeypatch):

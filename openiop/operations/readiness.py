@@ -67,12 +67,20 @@ def _cache() -> Check:
 
 def _queue() -> Check:
     """Requests that need no job still work without the queue: not essential."""
-    from django_tasks_db.models import DBTaskResult
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
+    cut = timezone.now() - STUCK_AFTER
     try:
         ready = DBTaskResult.objects.ready()
         waiting = ready.count()
-        stuck = ready.filter(enqueued_at__lt=timezone.now() - STUCK_AFTER).count()
+        # due for over 5 minutes: enqueued that long ago, and (if it was
+        # scheduled for later) due since then too
+        stuck = (
+            ready.filter(enqueued_at__lt=cut)
+            .filter(Q(run_after=get_date_max()) | Q(run_after__lt=cut))
+            .count()
+        )
     except DatabaseError as exc:
         return Check("queue", False, f"unreachable: {type(exc).__name__}", essential=False)
     if stuck:
