@@ -208,6 +208,11 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # load balancers and Prometheus ask over plain HTTP on the private network
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# rate limits per scope (openiop/core/ratelimit.py), e.g.
+# RATE_LIMITS=directory-page=600/minute,directory-api=off (a load test from one address)
+RATE_LIMITS = dict(
+    item.split("=", 1) for item in env.list("RATE_LIMITS", default=[]) if "=" in item
+)
 # /metrics answers only with this bearer token (off while empty)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

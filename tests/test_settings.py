@@ -99,3 +99,22 @@ def test_debug_needs_no_configuration():
     )
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout
+
+
+def test_rate_limits_and_the_cache_come_from_the_environment():
+    done = run(
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.RATE_LIMITS, s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)",
+        DEBUG="1",
+        RATE_LIMITS="directory-page=off,directory-api=600/minute",
+        CACHE_URL="redis://127.0.0.1:6379/9",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "{'directory-page':",
+        "'off',",
+        "'directory-api':",
+        "'600/minute'}",
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cached_db",
+    ]

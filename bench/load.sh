@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Load test: `openiop serve` (gunicorn) on PostgreSQL with the demo, walked by
+# wrk at 10, 50 and 200 concurrent connections as a signed-in clinician (each
+# connection cycles through the dashboard, patient search, caseload, charts,
+# plans, a roster and the public finder). One JSON line per level.
+#   bash bench/load.sh [seconds per level, default 30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_LEVEL="${1:-30}"
+PG="postgres://postgres@127.0.0.1:5432"
+DB=openiop_load
+export DEBUG=0 ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
+export REQUIRE_2FA=0 SECRET_KEY="load-$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+export DATABASE_URL="$PG/$DB" CACHE_URL="redis://127.0.0.1:6379/12"
+export RATE_LIMITS="directory-page=off,directory-api=off"
+OPENIOP=.venv/bin/openiop
+mkdir -p var
+if ! psql "$PG/$DB" -qtAc "SELECT 1 FROM organizations_organization WHERE slug = 'demo'" 2>/dev/null | grep -q 1; then
+  psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  $OPENIOP migrate --noinput -v 0
+  $OPENIOP demo > /dev/null
+fi
+$OPENIOP migrate --noinput -v 0
+BIND=127.0.0.1:8950 WEB_CONCURRENCY="${WEB_CONCURRENCY:-5}" $OPENIOP serve > var/load-serve.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:8950/healthz >/dev/null 2>&1 && break; sleep 0.5; done
+mapfile -t walk < <(.venv/bin/python bench/load_session.py clinician)
+export LOAD_COOKIE="${walk[0]}"
+for level in 10 50 200; do
+  printf '{"users": %d, ' "$level"
+  wrk -t 2 -c "$level" -d "${SECONDS_PER_LEVEL}s" --timeout 30s -s bench/load.lua \
+    http://127.0.0.1:8950 -- "${walk[1]}" | tail -n 1 | sed 's/^{//'
+done
