@@ -163,3 +163,21 @@ def test_a_logged_exception_keeps_its_type_and_place_not_its_message():
     entry = json.loads(JsonFormatter().format(record))
     assert entry["exception"] == "ValueError" and entry["message"] == "saving failed"
     assert "DEMO-00001" not in json.dumps(entry)
+
+
+def test_an_audit_append_is_timed_once_it_commits(transactional_db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import transaction
+    from prometheus_client import REGISTRY
+
+    from openiop.audit.services import audit_read
+
+    def count():
+        return REGISTRY.get_sample_value("openiop_audit_append_seconds_count") or 0
+
+    before = count()
+    audit_read(actor=AnonymousUser(), event="test.read")
+    assert count() == before + 1
+    with transaction.atomic():  # inside a caller's transaction the commit is not ours
+        audit_read(actor=AnonymousUser(), event="test.read")
+    assert count() == before + 1

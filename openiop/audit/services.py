@@ -2,6 +2,7 @@
 same transaction as the change they make, so the two land or fail together."""
 
 import ipaddress
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from openiop.audit.models import Action, AuditEvent, AuditHead, AuditSubject, Outcome
 from openiop.core import context
+from openiop.operations.metrics import AUDIT_APPEND
 
 GENESIS = "0" * 64
 
@@ -156,6 +158,7 @@ def audit_record_many(events: list[dict]) -> list[AuditEvent]:
     ctx = context.current()
     built = [_event_row(ctx, **e) for e in events]
     rows = [row for row, _ in built]
+    began = time.perf_counter()
     with transaction.atomic():
         head = _locked_head()
         prev = head.last_hash
@@ -174,6 +177,8 @@ def audit_record_many(events: list[dict]) -> list[AuditEvent]:
         ]
         if subjects:
             AuditSubject.objects.bulk_create(subjects)
+    if not transaction.get_connection().in_atomic_block:  # committed here
+        AUDIT_APPEND.observe(time.perf_counter() - began)
     return rows
 
 

@@ -31,6 +31,11 @@ LATENCY = Histogram(
     "Time to answer an HTTP request.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10),
 )
+AUDIT_APPEND = Histogram(
+    "openiop_audit_append_seconds",
+    "Time to append events to the audit chain, the head's lock wait and the commit included.",
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
 
 
 class MetricsMiddleware:

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "target",
-            choices=["pages", "outcomes", "fhir", "plans", "directory", "alerts"],
+            choices=["pages", "outcomes", "fhir", "plans", "directory", "alerts", "audit"],
             help="what to benchmark",
         )
         parser.add_argument(
@@ -35,6 +35,15 @@ class Command(BaseCommand):
                 "The number of requests must be between 1 and 100,000.", returncode=2
             )
         require_migrated()
+        if target == "audit":
+            from openiop.audit.bench import bench_audit
+
+            try:
+                result = bench_audit(log=lambda msg: self.stderr.write(msg))
+            except ValueError as error:
+                raise CommandError(str(error), returncode=2) from error
+            self.stdout.write(json.dumps(result, indent=2))
+            return
         if target == "alerts":
             from openiop.measures.bench import bench_alerts
 
