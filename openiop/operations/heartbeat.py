@@ -29,9 +29,15 @@ def beat(worker_id: str, started_at) -> None:
     )
 
 
-def start(worker_id: str, *, every: float = HEARTBEAT_SECONDS) -> threading.Event:
+def start(worker_id: str, *, every: float | None = None) -> threading.Event:
     """Beat now, then every `every` seconds in a daemon thread until the
-    returned event is set (or the process ends)."""
+    returned event is set (or the process ends); at each beat, retry or give
+    up the jobs of workers that died (`recovery.py`)."""
+    from openiop.operations.recovery import recover_lost_jobs, stale_seconds
+
+    # at least five beats fit in the time after which a worker is taken for dead
+    every = every or min(HEARTBEAT_SECONDS, stale_seconds() / 5)
+
     started_at = timezone.now()
     beat(worker_id, started_at)
     stop = threading.Event()
@@ -43,6 +49,11 @@ def start(worker_id: str, *, every: float = HEARTBEAT_SECONDS) -> threading.Even
                 beat(worker_id, started_at)
             except Exception:  # a missed beat shows as a stale worker on /readyz
                 logger.warning("worker heartbeat failed", exc_info=True)
+                continue
+            try:
+                recover_lost_jobs()
+            except Exception:
+                logger.warning("recovering the jobs of stopped workers failed", exc_info=True)
         connection.close()
 
     threading.Thread(target=loop, name="openiop-heartbeat", daemon=True).start()

@@ -56,14 +56,19 @@ def _enqueue(job: ExportJob) -> None:
     ExportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
 
 
-def export_job_run(job_id: int) -> dict:
-    """Run a queued job (in the worker). Progress lands on the job row as it goes."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now()
+def export_job_run(job_id: int, *, resume: bool = False) -> dict:
+    """Run a queued job (in the worker). Progress lands on the job row as it goes.
+    `resume`: the job's earlier worker died, so an export it left running is
+    started again from nothing (its partial files are removed first)."""
+    claimable = [ExportStatus.QUEUED, ExportStatus.RUNNING] if resume else [ExportStatus.QUEUED]
+    claimed = ExportJob.objects.filter(pk=job_id, status__in=claimable).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now(), patients_done=0
     )
     if not claimed:
         return {"skipped": True}
     job = ExportJob.objects.select_related("organization", "created_by").get(pk=job_id)
+    if resume:
+        shutil.rmtree(job_dir(job), ignore_errors=True)
 
     def progress(done: int, total: int, resources: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(

@@ -160,13 +160,16 @@ def _progress_writer(run_id: int, limit: float):
     return on_progress
 
 
-def solver_run_execute(run_id: int) -> dict:
-    """Run a queued run (in the worker); the answer lands on the run row."""
+def solver_run_execute(run_id: int, *, resume: bool = False) -> dict:
+    """Run a queued run (in the worker); the answer lands on the run row.
+    `resume`: the job's earlier worker died, so a run it left running is
+    taken over (it wrote nothing but progress)."""
     from openiop.scheduling.services.repair import repair_execute
     from openiop.scheduling.solver.optimize import SolveOptions, solve
 
-    claimed = SolverRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
+    claimable = [RunStatus.QUEUED, RunStatus.RUNNING] if resume else [RunStatus.QUEUED]
+    claimed = SolverRun.objects.filter(pk=run_id, status__in=claimable).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), percent=0
     )
     if not claimed:
         return {"skipped": True}
