@@ -91,7 +91,11 @@ class Episode(BaseModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["program", "status"]),
+            # the census: open episodes by program and track, and the last 30 days
+            # (admissions, discharges) of a program without its whole history
+            models.Index(fields=["program", "status", "track"]),
+            models.Index(fields=["program", "admitted_on"]),
+            models.Index(fields=["program", "discharged_on"]),
             models.Index(fields=["primary_clinician", "status"]),
             models.Index(fields=["patient", "status"]),
             # the program scope of patients: EXISTS (episode of this patient in these programs)
