@@ -2,29 +2,25 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from openiop.access.scope import can
 from openiop.audit.services import audit_read
 from openiop.care import selectors, services
+from openiop.care.census import census_patients
 from openiop.care.models import Episode
+from openiop.care.picker import caseload_clinician, clinician_picker
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
-from openiop.organizations.models import Program
-from openiop.patients.forms import AdmissionFields, DischargeForm, EpisodeForm, clinical_staff
+from openiop.patients.forms import AdmissionFields, DischargeForm, EpisodeForm
 from openiop.patients.models import Patient
 
 
 @requires("caseload.view")
 def caseload(request):
-    clinician = request.user
-    staff = None
-    if can(request.user, "staff.view"):
-        # the clinical staff of the programs the actor may see, for the picker
-        staff = clinical_staff(Program.objects.visible_to(request.user, "view"))
-        wanted = request.GET.get("clinician")
-        if wanted:
-            clinician = staff.filter(uuid=wanted).first() or request.user
+    clinician = caseload_clinician(request.user, request.GET.get("clinician", ""))
+    picker = clinician_picker(
+        actor=request.user, chosen=clinician, query=request.GET.get("who", "")
+    )
     page = paginate(request, selectors.caseload(actor=request.user, clinician=clinician))
     audit_read(
         actor=request.user,
@@ -32,7 +28,7 @@ def caseload(request):
         patient_ids=[ep.patient_id for ep in page.object_list],
     )
     return render(
-        request, "care/caseload.html", {"page": page, "clinician": clinician, "staff": staff}
+        request, "care/caseload.html", {"page": page, "clinician": clinician, "picker": picker}
     )
 
 
@@ -42,10 +38,9 @@ def census(request):
     program_id = request.GET.get("program")
     chosen = next((p for p in programs if str(p.uuid) == program_id), None)
     page = paginate(
-        request,
-        selectors.census_patients(actor=request.user, program_id=chosen.pk if chosen else None),
+        request, census_patients(actor=request.user, programs=[chosen] if chosen else programs)
     )
-    weeks = selectors.admissions_by_week(actor=request.user)
+    weeks = selectors.admissions_by_week(actor=request.user, programs=programs)
     audit_read(
         actor=request.user,
         event="census.view",
