@@ -137,14 +137,18 @@ SEEDED_MODELS = (
 
 
 def _analyze() -> None:
-    """Refresh PostgreSQL's planner statistics after the bulk load, as autovacuum
-    would soon do (it may be off). SQLite keeps none unless ANALYZE is run by
-    hand, so it is left as a default deployment would have it."""
+    """Refresh PostgreSQL's planner statistics and visibility map after the bulk
+    load, as autovacuum would soon do (it may be off): `VACUUM (ANALYZE)`, so
+    that counts read from an index need not visit the table (index-only scans),
+    or `ANALYZE` alone inside a transaction (tests), where VACUUM cannot run.
+    SQLite keeps no statistics unless ANALYZE is run by hand, so it is left as
+    a default deployment would have it."""
     if connection.vendor != "postgresql":
         return
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         for model in SEEDED_MODELS:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
 class _Seeder:
