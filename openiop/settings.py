@@ -119,6 +119,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;",
         }
     )
+else:
+    # a server process keeps its connection between requests (opening one costs
+    # PostgreSQL a process start per page); checked before reuse after an error
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# a read replica (PostgreSQL streaming replication) for the finder and the
+# outcome reports (core/replica.py); tests read it through the primary
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db_url_config(env.str("DATABASE_REPLICA_URL")),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["openiop.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache: each process's memory by default (`make run` needs nothing more);

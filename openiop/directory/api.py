@@ -13,6 +13,7 @@ from ninja.responses import Status
 from openiop.core.api import PUBLIC, ErrorOut, error_body, permission
 from openiop.core.errors import NotFound
 from openiop.core.ratelimit import rate_limited
+from openiop.core.replica import reads_from_replica
 from openiop.directory import features as FT
 from openiop.directory import matching, selectors, services
 from openiop.directory.models import Facility, Shortlist
@@ -47,6 +48,7 @@ def _slugs(bits: int, group: str) -> list[str]:
 @router.get("/facilities", response={200: SearchOut, **ERRORS}, auth=None)
 @permission(PUBLIC)
 @rate_limited(API)
+@reads_from_replica
 def search_facilities(request, params: Query[FacilitySearch]):
     """Facilities and OpenIOP programs within `radius_miles` of `near`, filtered,
     sorted by distance or by fit, each with the reasons it matches. Values of
@@ -181,6 +183,7 @@ def _detail(page) -> dict:
 @router.get("/facilities/{facility_uuid}", response={200: FacilityDetail, **ERRORS}, auth=None)
 @permission(PUBLIC)
 @rate_limited(API)
+@reads_from_replica
 def get_facility(request, facility_uuid: UUID):
     """Everything known about one facility or program, with the questions to ask."""
     return _detail(selectors.program_page(selectors.active_facility(facility_uuid)))

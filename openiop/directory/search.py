@@ -13,8 +13,7 @@ import math
 import uuid as uuid_module
 from dataclasses import dataclass, field
 
-from django.db import connection
-
+from openiop.core.replica import read_connection
 from openiop.directory import features as FT
 from openiop.directory.geo import EARTH_RADIUS_MILES, Place, bounding_box, place_for
 from openiop.directory.models import Facility, Source
@@ -202,7 +201,7 @@ def candidates(query: Query) -> list[tuple]:
         params += [f"%|{lang}|%" for lang in query.languages]
     table = Facility._meta.db_table  # every value below is a parameter
     sql = f"SELECT {_COLUMNS} FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608
-    with connection.cursor() as cursor:
+    with read_connection(Facility).cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -339,7 +338,7 @@ def cards(ids) -> dict[int, Card]:
     marks = ", ".join(["%s"] * len(ids))
     table = Facility._meta.db_table  # the ids are parameters
     sql = f"SELECT {_CARD_COLUMNS} FROM {table} WHERE id IN ({marks})"  # noqa: S608
-    with connection.cursor() as cursor:
+    with read_connection(Facility).cursor() as cursor:
         cursor.execute(sql, ids)
         rows = cursor.fetchall()
     return {r[0]: Card(r[0], _UUID.to_python(r[1]), *r[2:]) for r in rows}

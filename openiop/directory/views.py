@@ -17,6 +17,7 @@ from openiop.core.decorators import login_only, public, requires
 from openiop.core.errors import ApplicationError, NotFound
 from openiop.core.forms import apply_errors
 from openiop.core.ratelimit import rate_limited
+from openiop.core.replica import reads_from_replica
 from openiop.directory import features as FT
 from openiop.directory import matching, selectors, services
 from openiop.directory.forms import (
@@ -68,6 +69,7 @@ def _place_or_none(text):
 
 @public
 @rate_limited("directory-page")
+@reads_from_replica
 def finder(request):
     form = SearchForm(request.GET if "near" in request.GET else None)
     result = None
@@ -115,6 +117,7 @@ def finder(request):
 
 @public
 @rate_limited("directory-page")
+@reads_from_replica
 def facility(request, facility_uuid):
     try:
         found = selectors.active_facility(facility_uuid)
@@ -136,6 +139,7 @@ def facility(request, facility_uuid):
 
 @public
 @rate_limited("directory-page")
+@reads_from_replica
 def compare(request):
     raw = request.GET.getlist("f")
     place = _place_or_none(request.GET.get("near"))
@@ -373,6 +377,7 @@ def testimonial_new(request, facility_uuid):
 
 @public
 @rate_limited("directory-page")
+@reads_from_replica
 def about(request):
     return render(
         request,

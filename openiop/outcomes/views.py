@@ -8,6 +8,7 @@ from openiop.audit.services import audit_read
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.pagination import paginate
+from openiop.core.replica import reads_from_replica
 from openiop.outcomes import selectors, services
 from openiop.outcomes.forms import PeriodForm, period_query
 from openiop.outcomes.models import PublishedOutcome
@@ -20,6 +21,7 @@ def _publishable(actor, program) -> bool:
 
 
 @requires("outcomes.view")
+@reads_from_replica
 def outcomes(request):
     form = PeriodForm(request.GET or None)
     period = form.period()

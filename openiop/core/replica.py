@@ -1,0 +1,62 @@
+"""Reads that may come from a read replica: the public finder and the outcome
+reports, whose readers can live with data a few seconds old.
+
+With DATABASE_REPLICA_URL set, settings add the database alias "replica" and
+this router. A view marked `@reads_from_replica` (or code inside
+`replica_reads()`) sends its reads there; everything else reads the primary.
+Writes always go to the primary, and so do reads inside a transaction on it
+(a view that writes and then reads what it wrote sees it). Raw SQL reads take their
+connection from `read_connection(model)`. Without a replica the marks change
+nothing. ADR 0014.
+"""
+
+import contextvars
+import functools
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connections, router
+
+REPLICA = "replica"
+_reading_replica = contextvars.ContextVar("openiop_replica_reads", default=False)
+
+
+@contextmanager
+def replica_reads():
+    token = _reading_replica.set(True)
+    try:
+        yield
+    finally:
+        _reading_replica.reset(token)
+
+
+def reads_from_replica(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        with replica_reads():
+            return view(*args, **kwargs)
+
+    return wrapped
+
+
+def read_connection(model):
+    """The connection a raw SQL read of `model`'s table should use."""
+    return connections[router.db_for_read(model)]
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        if not _reading_replica.get() or REPLICA not in settings.DATABASES:
+            return "default"
+        if connections["default"].in_atomic_block:
+            return "default"
+        return REPLICA
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the replica is a copy of the primary
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == "default"  # the replica gets its schema by replication
