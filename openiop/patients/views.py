@@ -7,7 +7,7 @@ from openiop.audit.services import audit_read
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
-from openiop.core.pagination import paginate
+from openiop.core.pagination import paginate_counted
 from openiop.patients import selectors, services
 from openiop.patients.forms import CoverageForm, PatientForm, RegisterForm, SupportPersonForm
 from openiop.patients.models import Patient
@@ -17,7 +17,7 @@ from openiop.patients.models import Patient
 def search(request):
     query = request.GET.get("q", "")
     status = request.GET.get("status", "")
-    page = paginate(
+    page = paginate_counted(
         request, selectors.patient_search(actor=request.user, query=query, status=status)
     )
     selectors.with_open_episodes(page.object_list, request.user)
