@@ -124,6 +124,11 @@ else:
     # PostgreSQL a process start per page); checked before reuse after an error
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # behind PgBouncer in transaction mode a cursor cannot outlive its
+    # transaction: fetch in chunks instead (ADR 0014)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_BEHIND_POOLER", default=False
+    )
 # a read replica (PostgreSQL streaming replication) for the finder and the
 # outcome reports (core/replica.py); tests read it through the primary
 if env.str("DATABASE_REPLICA_URL", default=""):
