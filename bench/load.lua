@@ -1,14 +1,25 @@
 -- wrk script for bench/load.sh: each connection walks the pages a clinician,
 -- an intake coordinator and the public finder use, as a signed-in staff member
 -- (the session cookie comes from bench/load_session.py). Prints one JSON line.
+
 local paths = {}
 local i = 0
 local cookie = os.getenv("LOAD_COOKIE")
+-- think time between a user's pages, uniform in [THINK/2, 3*THINK/2] ms
+-- (LOAD_THINK_MS, default 0: every connection asks again at once)
+local think = tonumber(os.getenv("LOAD_THINK_MS") or "0")
 
 init = function(args)
   for p in string.gmatch(args[1], "[^,]+") do
     table.insert(paths, p)
   end
+end
+
+delay = function()
+  if think <= 0 then
+    return 0
+  end
+  return math.random(math.floor(think / 2), math.floor(think * 3 / 2))
 end
 
 request = function()

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Load test: `openiop serve` (gunicorn) on PostgreSQL with the demo, walked by
-# wrk at 10, 50 and 200 concurrent connections as a signed-in clinician (each
-# connection cycles through the dashboard, patient search, caseload, charts,
-# plans, a roster and the public finder). One JSON line per level.
+# wrk as a signed-in clinician (each connection cycles through the dashboard,
+# patient search, caseload, charts, plans, a roster and the public finder).
+# After a warm-up that is not counted, two series of 10, 50 and 200 concurrent
+# connections: "capacity" (each connection asks again as soon as it has its
+# answer: the most the machine serves) and "users" (each connection is a person
+# who reads for LOAD_THINK_MS on average, default 3000 ms, between pages).
+# One JSON line per level.
 #   bash bench/load.sh [seconds per level, default 30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +31,16 @@ trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -fsS http://127.0.0.1:8950/healthz >/dev/null 2>&1 && break; sleep 0.5; done
 mapfile -t walk < <(.venv/bin/python bench/load_session.py clinician)
 export LOAD_COOKIE="${walk[0]}"
-for level in 10 50 200; do
-  printf '{"users": %d, ' "$level"
-  wrk -t 2 -c "$level" -d "${SECONDS_PER_LEVEL}s" --timeout 30s -s bench/load.lua \
-    http://127.0.0.1:8950 -- "${walk[1]}" | tail -n 1 | sed 's/^{//'
+THINK_MS="${LOAD_THINK_MS:-3000}"
+# warm-up: every worker imports, connects and compiles its templates
+LOAD_THINK_MS=0 wrk -t 2 -c 10 -d 10s --timeout 30s -s bench/load.lua \
+  http://127.0.0.1:8950 -- "${walk[1]}" > /dev/null
+for series in capacity users; do
+  think=0
+  [ "$series" = users ] && think="$THINK_MS"
+  for level in 10 50 200; do
+    printf '{"series": "%s", "think_ms": %d, "connections": %d, ' "$series" "$think" "$level"
+    LOAD_THINK_MS="$think" wrk -t 2 -c "$level" -d "${SECONDS_PER_LEVEL}s" --timeout 30s \
+      -s bench/load.lua http://127.0.0.1:8950 -- "${walk[1]}" | tail -n 1 | sed 's/^{//'
+  done
 done
