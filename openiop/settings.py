@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "openiop.interop",
     "openiop.scheduling",
     "openiop.messaging",
-    # background work (django-tasks, database backend; worker: `openiop db_worker`)
+    # background work (django-tasks, database backend; worker: `openiop worker`)
     "django_tasks",
     "django_tasks_db",
 ]

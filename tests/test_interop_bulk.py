@@ -130,6 +130,6 @@ def test_a_queued_job_shows_it_waits_for_the_worker(cast, tmp_path, settings):
     client.post("/interop/exports/start/")  # on_commit never fires inside the test transaction
     job = ExportJob.objects.get()
     page = client.get(f"/interop/exports/{job.uuid}/").content.decode()
-    assert "openiop db_worker" in page and 'hx-trigger="every 2s"' in page
+    assert "openiop worker" in page and 'hx-trigger="every 2s"' in page
     again = client.post("/interop/exports/start/", follow=True)
     assert "still running" in again.content.decode()

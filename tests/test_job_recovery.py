@@ -108,3 +108,37 @@ def test_a_solver_run_lost_twice_is_failed_with_the_reason(
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert run.error == "The worker running the optimizer stopped twice; start the run again."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_recovering_at_once_requeue_a_job_once(settings):
+    from django.db import connection
+
+    from openiop.operations.tasks import probe
+    from tests.security.test_races import race
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (CI runs this there)")
+    settings.TASKS = DATABASE
+    job_id = probe.enqueue("recovery-race", 1).id
+    claimed_by(job_id, "dead-1")
+    results = race(lambda i: recover_lost_jobs())
+    assert sum(r["requeued"] for r in results) == 1, results
+    job = DBTaskResult.objects.get(pk=job_id)
+    assert job.status == "READY" and job.worker_ids == ["dead-1"]
+
+
+def test_an_export_left_running_is_started_again_from_nothing(cast, settings, tmp_path):
+    from openiop.interop.models import ExportJob, ExportStatus
+    from openiop.interop.services.jobs import export_job_run, export_job_start, job_dir
+
+    settings.FHIR_EXPORT_DIR = tmp_path
+    job = export_job_start(actor=cast.director_a, organization=cast.org)
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING, patients_done=7)
+    job_dir(job).mkdir(parents=True)
+    (job_dir(job) / "Half.ndjson").write_text("{}\n")  # what the dead worker left
+    assert export_job_run(job.pk) == {"skipped": True}  # a first attempt does not take it
+    export_job_run(job.pk, resume=True)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE
+    assert not (job_dir(job) / "Half.ndjson").exists()

@@ -1,4 +1,4 @@
-"""The safety net's background work (django-tasks; `openiop db_worker`): escalate
+"""The safety net's background work (django-tasks; `openiop worker`): escalate
 unacknowledged safety alerts and deliver the outbox, then come back when the
 next escalation or retry is due. Raising an alert starts it; each run is
 idempotent (conditional updates, unique outbox keys), so a run twice or a

@@ -1,4 +1,4 @@
-"""Background delivery of the outbox (django-tasks; `openiop db_worker`)."""
+"""Background delivery of the outbox (django-tasks; `openiop worker`)."""
 
 from django_tasks import task
 

@@ -1,5 +1,5 @@
 """Bulk export as a background job: start it (the request returns at once),
-run it in the worker (`openiop db_worker`), report progress, serve its files."""
+run it in the worker (`openiop worker`), report progress, serve its files."""
 
 import re
 import shutil
