@@ -39,6 +39,11 @@ from openiop.scheduling.solver.space import GroupClass, Space
 
 def cliques(items: list[tuple[int, int, object]]) -> list[list[object]]:
     """Maximal sets of pairwise-overlapping intervals among (start, end, literal) items."""
+    return [members for _, members in cliques_at(items)]
+
+
+def cliques_at(items: list[tuple[int, int, object]]) -> list[tuple[int, list[object]]]:
+    """`cliques`, each with a moment every interval in it covers (its latest start)."""
     if len(items) < 2:
         return []
     items = sorted(items, key=lambda t: t[0])
@@ -54,7 +59,7 @@ def cliques(items: list[tuple[int, int, object]]) -> list[list[object]]:
             i += 1
         nxt = items[i][0] if i < n else None
         if len(members) > 1 and (nxt is None or active[0][0] <= nxt):
-            out.append(list(members.values()))
+            out.append((point, list(members.values())))
     return out
 
 
@@ -66,10 +71,21 @@ def _weighted(items: list[tuple[int, object]]):
 
 class WeekModel:
     """`stability_first`: the first stage also counts changes from `previous`, below the
-    needs (needs x (most changes + 1) + changes), as repair wants."""
+    needs (needs x (most changes + 1) + changes), as repair wants.
 
-    def __init__(self, space: Space, *, stability_first: bool = False) -> None:
+    `staff_capacity` (clinician id -> people at a week minute) makes a "clinician" a pool
+    of that many people (`pool.py`): their sessions at any moment are at most the
+    people on duty then, and a group class may take several of them as facilitators."""
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        stability_first: bool = False,
+        staff_capacity: dict[str, Callable[[int], int]] | None = None,
+    ) -> None:
         self.stability_first = stability_first
+        self.capacity = staff_capacity or {}
         self.space = space
         self.inst = space.instance
         m = self.model = cp_model.CpModel()
@@ -85,6 +101,7 @@ class WeekModel:
         self.minutes_c: dict[str, list] = defaultdict(list)
         self.by_type: dict[tuple[str, str], list] = defaultdict(list)
         self.by_topic: dict[tuple[str, str, str], list] = defaultdict(list)
+        self.pool_fac: dict[int, int] = {}  # integer facilitator variables: their maximum
         for cls in space.classes:
             self._group_class(cls)
         class_items = self._appointments()
@@ -94,9 +111,12 @@ class WeekModel:
         for lits in self.by_topic.values():
             if len(lits) > 1:
                 m.add_at_most_one(lits)
+        for cid, items in self.staff_items.items():
+            if cid in self.capacity:
+                self._pool_cliques(self.capacity[cid], items)
         for items in (
             *self.patient_items.values(),
-            *self.staff_items.values(),
+            *(v for c, v in self.staff_items.items() if c not in self.capacity),
             *self.room_items.values(),
         ):
             for clique in cliques(items):
@@ -120,6 +140,18 @@ class WeekModel:
                 m.add(self.load[c.id] <= cap)
         self._needs_objective()
 
+    def _pool_cliques(self, capacity: Callable[[int], int], items: list) -> None:
+        """At every moment a pool's sessions are at most the people on duty."""
+        for point, clique in cliques_at(items):
+            cap = capacity(point)
+            most = sum(self.pool_fac.get(v.index, 1) for v in clique)
+            if most > cap:
+                self.model.add(LinearExpr.sum(clique) <= cap)
+        # a lone group facilitator variable overlapping nothing still meets the duty roster
+        for a, _, v in items:
+            if v.index in self.pool_fac and self.pool_fac[v.index] > capacity(a):
+                self.model.add(v <= capacity(a))
+
     def _group_class(self, cls: GroupClass) -> None:
         m, g, k = self.model, cls.first, cls.index
         iv = g.interval
@@ -135,7 +167,12 @@ class WeekModel:
             seats = g.max_seats
         else:
             for c in g.facilitators:
-                v = self.fac[k, c] = m.new_bool_var(f"fac[{g.offer_id},{c}]")
+                if c in self.capacity and len(cls.options) > 1:
+                    v = m.new_int_var(0, len(cls.options), f"fac[{g.offer_id},{c}]")
+                    self.pool_fac[v.index] = len(cls.options)
+                else:
+                    v = m.new_bool_var(f"fac[{g.offer_id},{c}]")
+                self.fac[k, c] = v
                 self.staff_items[c].append((*span, v))
                 self.minutes_c[c].append((iv.minutes, v))
             m.add(LinearExpr.sum([self.fac[k, c] for c in g.facilitators]) == n)

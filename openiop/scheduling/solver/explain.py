@@ -67,11 +67,23 @@ def nobody_when(role: str, availability: tuple[Interval, ...]) -> str:
     return f"no {role} works when the patient is free ({'; '.join(pieces)})"
 
 
+class _ByDay(list):
+    """Booked intervals, also kept per weekday so that an overlap test reads one day."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.days: dict[int, list[Interval]] = defaultdict(list)
+
+    def append(self, iv: Interval) -> None:
+        super().append(iv)
+        self.days[iv.day].append(iv)
+
+
 class _Bookings:
     def __init__(self, instance: Instance, schedule: Schedule) -> None:
-        self.person: dict[str, list[Interval]] = defaultdict(list)
-        self.staff: dict[str, list[Interval]] = defaultdict(list)
-        self.room: dict[str, list[Interval]] = defaultdict(list)
+        self.person: dict[str, _ByDay] = defaultdict(_ByDay)
+        self.staff: dict[str, _ByDay] = defaultdict(_ByDay)
+        self.room: dict[str, _ByDay] = defaultdict(_ByDay)
         self.minutes: Counter = Counter()
         self.count: Counter = Counter()  # (patient, session type)
         self.days: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -106,8 +118,8 @@ class _Bookings:
             self.days[(a.patient_id, a.session_type)].add(a.interval.day)
 
     @staticmethod
-    def clash(booked: list[Interval], iv: Interval) -> bool:
-        return any(iv.overlaps(x) for x in booked)
+    def clash(booked: _ByDay, iv: Interval) -> bool:
+        return any(iv.overlaps(x) for x in booked.days.get(iv.day, ()))
 
 
 def explain(

@@ -15,7 +15,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from openiop.scheduling.solver.model import Interval
+from openiop.scheduling.solver.model import DAY_MINUTES, Interval
 from openiop.scheduling.solver.space import GroupOption, Space
 
 
@@ -40,13 +40,6 @@ class _Busy:
         self.slots[(key, iv.day)].remove(iv)
 
 
-def max_overlap(booked: list[Interval], iv: Interval) -> int:
-    """The most booked intervals that overlap `iv` at one instant."""
-    inside = [x for x in booked if x.overlaps(iv)]
-    points = {max(x.start, iv.start) for x in inside}
-    return max((sum(1 for x in inside if x.start <= t < x.end) for t in points), default=0)
-
-
 @dataclass
 class _Open:
     facilitator: str
@@ -65,7 +58,8 @@ class Greedy:
         self.people = _Busy()
         self.staff = _Busy()
         self.rooms = _Busy()
-        self.class_busy: dict[int, list[Interval]] = defaultdict(list)
+        # offices of a class in use, per (class, weekday) and minute of the day
+        self.class_load: dict[tuple[int, int], list[int]] = {}
         self.minutes: dict[str, int] = defaultdict(int)
         self.staff_minutes: dict[str, int] = defaultdict(int)
         self.topics: dict[str, set[tuple[str, str]]] = defaultdict(set)
@@ -194,9 +188,13 @@ class Greedy:
             return False
         if c.room_class is not None:
             size = len(space.room_classes[c.room_class].room_ids)
-            if max_overlap(self.class_busy[c.room_class], iv) >= size:
+            load = self.class_load.get((c.room_class, iv.day))
+            if load is None:
+                load = self.class_load[(c.room_class, iv.day)] = [0] * DAY_MINUTES
+            if max(load[iv.start : iv.end]) >= size:
                 return False
-            self.class_busy[c.room_class].append(iv)
+            for minute in range(iv.start, iv.end):
+                load[minute] += 1
         self.people.add(c.patient_id, iv)
         self.minutes[c.patient_id] += iv.minutes
         self.staff.add(c.clinician_id, iv)
@@ -219,7 +217,8 @@ class Greedy:
                     not in self.prefer,
                     c.cost,
                     c.room_class is None,
-                    c.interval,
+                    c.interval.week_start,  # the interval's own order, cheaper to compare
+                    c.interval.end,
                     c.clinician_id,
                 )
             )
@@ -257,8 +256,9 @@ def greedy_decisions(space: Space, *, prefer: set[tuple] | None = None):
     return Greedy(space, prefer=prefer).run()
 
 
-def lp_rounding(space: Space, model, values: list[float], *, prefer: set[tuple] | None = None):
-    """Round an LP solution of `model` (a cpsat.WeekModel) into a week.
+def lp_rounding(space: Space, view, *, prefer: set[tuple] | None = None):
+    """Round an LP solution into a week. `view` reads the LP's values by the space's keys
+    (`pool.ModelView` for the model's own LP, `pool.PoolView` for the pooled one).
 
     Group classes in time order: open about as many parallel groups as the LP
     opens (fewer if they could not reach their minimum), with the facilitators
@@ -269,8 +269,8 @@ def lp_rounding(space: Space, model, values: list[float], *, prefer: set[tuple] 
     for cls in sorted(space.classes, key=lambda c: (c.first.interval.week_start, c.index)):
         g, k = cls.first, cls.index
         want = sorted(
-            (p for p in g.members if values[model.x[p, k].index] > 0.3),
-            key=lambda p: (-values[model.x[p, k].index], p),
+            (p for p in g.members if view.x(p, k) > 0.3),
+            key=lambda p: (-view.x(p, k), p),
         )
         want = [p for p in want if greedy._may_join(p, g)]
         if g.locked:
@@ -278,19 +278,24 @@ def lp_rounding(space: Space, model, values: list[float], *, prefer: set[tuple] 
             for p in want[: max(0, seats.seats - len(seats.members))]:
                 greedy._try_join(p, g, may_open=False)
             continue
-        n_lp = values[model.n[k].index] if hasattr(model.n[k], "index") else 0
-        count = min(len(cls.options), math.ceil(n_lp - 0.01))
+        count = min(len(cls.options), math.ceil(view.n(k) - 0.01))
         while count and len(want) < count * g.min_size:
             count -= 1
-        rank = {c: values[model.fac[k, c].index] for c in g.facilitators}
-        rank.update({r: values[model.room[k, r].index] for r, _ in g.rooms})
-        opened = [o for o in cls.options[:count] if greedy._open(o, rank) is not None]
+        rank = {c: view.fac(k, c) for c in g.facilitators}
+        rank.update({r: view.room(k, r) for r, _ in g.rooms})
+        opened = []
+        for o in cls.options[:count]:
+            state = greedy._open(o, rank)
+            if state is None:
+                continue
+            opened.append(o)
+            # one fewer of the LP's groups left for the facilitator's pool (`pool.py`)
+            pool = view.pool(state.facilitator)
+            for c in g.facilitators:
+                if view.pool(c) == pool:
+                    rank[c] -= 1
         for pid in want:
             for o in sorted(opened, key=lambda o: len(greedy.open[o.offer_id].members)):
                 if greedy._try_join(pid, o, may_open=False):
                     break
-    appts = sorted(
-        ((values[v.index], k) for k, v in model.appt.items() if values[v.index] > 0.05),
-        key=lambda t: (-t[0], t[1]),
-    )
-    return greedy.run(seed_appointments=[k for _, k in appts], constrained_first=True)
+    return greedy.run(seed_appointments=view.appts(0.05), constrained_first=True)

@@ -455,8 +455,10 @@ class SolveResult:
     patients); `below_minimum_minutes`: how far patients fall below their
     program's weekly minimum. The solver minimises their sum first
     (`objective`); `bound` is a proven lower bound on that sum (the LP
-    relaxation of the CP-SAT model, or CP-SAT's own bound where higher), so
-    `gap` says how far from optimal the schedule can be at worst.
+    relaxation of the CP-SAT model, of the pooled model for a large part
+    (`pool.py`), or CP-SAT's own bound where higher), so `gap` says how far
+    from optimal the schedule can be at worst. `unmet` is empty when solved
+    with `SolveOptions(explain=False)` (repair explains the merged week).
     """
 
     schedule: Schedule

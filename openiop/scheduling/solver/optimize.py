@@ -31,7 +31,9 @@ from ortools.sat.python import cp_model
 from openiop.scheduling.solver.cpsat import WeekModel
 from openiop.scheduling.solver.explain import explain
 from openiop.scheduling.solver.greedy import greedy_decisions, lp_rounding
+from openiop.scheduling.solver.large import narrow
 from openiop.scheduling.solver.model import Instance, InstanceError, Progress, Schedule, SolveResult
+from openiop.scheduling.solver.pool import POOL_ABOVE, ModelView
 from openiop.scheduling.solver.relax import relax
 from openiop.scheduling.solver.space import Space, build_space
 from openiop.scheduling.solver.validate import validate
@@ -49,6 +51,8 @@ class SolveOptions:
     relaxation: bool = True  # LP bound, LP rounding and RENS before CP-SAT
     rens_share: float = 1.0  # of a part's needs time for RENS; what it leaves goes to full LNS
     stability_first: bool = False  # count changes from `previous` in the first stage (repair)
+    explain: bool = True  # reasons for unmet needs (repair explains the merged week itself)
+    pool_above: int = POOL_ABOVE  # candidates in a part beyond which `large.narrow` is used
     on_progress: Callable[[Progress], None] | None = None
     log: bool = False
 
@@ -67,6 +71,8 @@ class _Part:
     prefer: set = field(default_factory=set)
     lp_values: list[float] | None = None
     statuses: list[str] = field(default_factory=list)
+    rounded: tuple | None = None
+    narrowed: int = 0  # appointment candidates kept in a large part's model (0: all)
 
 
 def split_by_site(inst: Instance) -> list[Instance]:
@@ -217,10 +223,11 @@ class _Run:
             zip(wm.model.proto.solution_hint.vars, wm.model.proto.solution_hint.values, strict=True)
         )
         restricted = wm.model.clone()
+        variables = restricted.proto.variables
         for i, v in enumerate(wm.model.proto.variables):
             binary = len(v.domain) == 2 and v.domain[0] == 0 and v.domain[1] == 1
             if binary and part.lp_values[i] < 1e-6 and not hinted.get(i):
-                restricted.add(restricted.get_bool_var_from_proto_index(i) == 0)
+                variables[i].domain[1] = 0  # fixed to 0
         solver = self.solver(limit)
         solver.parameters.use_lns_only = False
         status = solver.solve(restricted, _Watch(self, part, "needs"))
@@ -287,11 +294,37 @@ def _relax(run: _Run, part: _Part) -> None:
     run.emit("needs")
 
 
-def _round(run: _Run, part: _Part) -> None:
+def _narrow(run: _Run, part: _Part) -> bool:
+    """A large part: the pooled LP's bound and a narrowed model (`large.py`)."""
+
+    def on_bound(minutes: int) -> None:
+        part.bound = minutes  # the objective is in needs minutes here (no stability term)
+        run.emit("needs")
+
+    narrowed = narrow(
+        part.space,
+        part.decisions,
+        part.prefer,
+        stability_first=run.options.stability_first,
+        time_limit_s=max(0.5, run.left() / 3),
+        on_bound=None if run.options.stability_first else on_bound,
+    )
+    if narrowed is None:
+        return False
+    part.model, part.lp_values = narrowed.model, narrowed.lp_values
+    part.bound, part.rounded, part.narrowed = narrowed.bound, narrowed.rounded, narrowed.candidates
+    return True
+
+
+def _round(run: _Run, part: _Part, rounded: tuple | None = None) -> None:
     """An LP-rounded week: a better hint than the greedy one, sometimes optimal."""
-    if part.lp_values is None or part.proven:
+    if rounded is None and (part.lp_values is None or part.narrowed):
         return
-    rounded = lp_rounding(part.space, part.model, part.lp_values, prefer=part.prefer)
+    if part.proven:
+        return
+    if rounded is None:
+        view = ModelView(part.model, part.lp_values)
+        rounded = lp_rounding(part.space, view, prefer=part.prefer)
     value = _value(part, rounded)
     if value < part.best:
         part.best, part.decisions = value, rounded
@@ -335,16 +368,24 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     for part in run.parts:
         if part.space is None:
             continue
-        part.model = WeekModel(part.space, stability_first=options.stability_first)
-        part.model.model.minimize(part.model.needs_expr)
+        if not (
+            options.relaxation
+            and len(part.space.candidates) > options.pool_above
+            and _narrow(run, part)
+        ):
+            part.model = WeekModel(part.space, stability_first=options.stability_first)
+            part.model.model.minimize(part.model.needs_expr)
         part.best = _value(part, part.decisions)
+        if part.narrowed:
+            _round(run, part, part.rounded)
         if options.hint:
             part.model.hint(*part.decisions)
         part.size = len(part.model.model.proto.variables) + 1
     built = run.elapsed()
     active = [p for p in run.parts if p.model is not None]
     for part in active:  # every part's bound first, then the better weeks
-        _relax(run, part)
+        if not part.narrowed:
+            _relax(run, part)
     for part in active:
         _round(run, part)
     stage_end = run.elapsed() + max(0.0, run.left()) * options.needs_share
@@ -365,7 +406,8 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     for part in run.parts:
         week = part.space.to_schedule(*part.decisions) if part.space else Schedule()
         schedules.append(week)
-        unmet += explain(part.instance, week, space=part.space)
+        if options.explain:
+            unmet += explain(part.instance, week, space=part.space)
     schedule = Schedule(
         groups=tuple(g for s in schedules for g in s.groups),
         appointments=tuple(
@@ -376,7 +418,9 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         ),
     )
     unmet = tuple(unmet)
-    unmet_minutes = sum(u.minutes for u in unmet)
+    unmet_minutes = (
+        sum(u.minutes for u in unmet) if options.explain else unmet_minutes_of(instance, schedule)
+    )
     below = below_minimum_minutes(instance, schedule)
     objective = unmet_minutes + below
     firsts = [p.first_s for p in active]
@@ -398,6 +442,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             "appointment_candidates": sum(len(p.space.candidates) for p in active),
             "group_options": sum(len(p.space.groups) for p in active),
             "build_s": round(built, 3),
+            "narrowed_candidates": sum(p.narrowed for p in active),
             "greedy_objective": greedy_value,
             "cpsat_first_solution_s": max(firsts) if firsts and None not in firsts else None,
             "statuses": [p.statuses for p in active],
@@ -417,4 +462,20 @@ def below_minimum_minutes(instance: Instance, schedule: Schedule) -> int:
     return sum(
         max(0, instance.program[p.program_id].min_weekly_minutes - minutes[p.id])
         for p in instance.patients
+    )
+
+
+def unmet_minutes_of(instance: Instance, schedule: Schedule) -> int:
+    """Prescribed minutes the schedule leaves out, as `explain` counts them (no reasons)."""
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for g in schedule.groups:
+        stype = instance.offer[g.offer_id].session_type
+        for pid in g.patient_ids:
+            count[(pid, stype)] += 1
+    for a in schedule.appointments:
+        count[(a.patient_id, a.session_type)] += 1
+    return sum(
+        max(0, n.count - count[(p.id, n.session_type)]) * instance.need_minutes(n)
+        for p in instance.patients
+        for n in p.needs
     )

@@ -151,7 +151,9 @@ def repair(
     options: SolveOptions | None = None,
 ) -> RepairResult:
     t0 = time.perf_counter()
-    options = replace(options or SolveOptions(time_limit_s=3.0), stability_first=True)
+    options = replace(
+        options or SolveOptions(time_limit_s=3.0), stability_first=True, explain=False
+    )
     new = apply_changes(instance, changes)
     staff_free = {c.id: win.subtract(c.availability, c.leave) for c in new.clinicians}
     room_free = {r.id: win.room_open(r.open_hours, r.closed) for r in new.rooms}

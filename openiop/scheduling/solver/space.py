@@ -287,18 +287,22 @@ def _group_options(inst, clinician_free, room_free, group_needs, max_minutes) ->
     patients_by_program: dict[str, list[Patient]] = defaultdict(list)
     for p in inst.patients:
         patients_by_program[p.program_id].append(p)
+    members_at: dict[tuple, list[str]] = {}
     out = []
     for offer in inst.offers:
         stype = inst.session_type[offer.session_type]
         site_id = inst.program[offer.program_id].site_id
         iv = offer.interval
-        members = [
-            p.id
-            for p in patients_by_program[offer.program_id]
-            if group_needs.get((p.id, offer.session_type))
-            and win.covers(p.availability, iv)
-            and (max_minutes[p.id] is None or iv.minutes <= max_minutes[p.id])
-        ]
+        key = (offer.program_id, offer.session_type, iv)
+        if key not in members_at:  # parallel cohorts share their possible members
+            members_at[key] = [
+                p.id
+                for p in patients_by_program[offer.program_id]
+                if group_needs.get((p.id, offer.session_type))
+                and win.covers(p.availability, iv)
+                and (max_minutes[p.id] is None or iv.minutes <= max_minutes[p.id])
+            ]
+        members = list(members_at[key])
         if offer.locked_members:
             seats = stype.max_size
             if offer.room_id is not None:
@@ -371,13 +375,28 @@ def _appointment_candidates(inst, step, clinician_free, room_classes, max_minute
         rc.index: {d: [(w.start, w.end) for w in rc.free if w.day == d] for d in range(7)}
         for rc in room_classes
     }
+    hours_index: dict[tuple[Interval, ...], int] = {}
+    same_hours = {
+        c.id: hours_index.setdefault(clinician_free[c.id], len(hours_index))
+        for c in inst.clinicians
+    }
+    intervals: dict[tuple[int, int, int], Interval] = {}  # one object per distinct slot
+    open_at: dict[tuple[int, int, int, int], bool] = {}
+
+    def fits(k: int, day: int, start: int, end: int) -> bool:
+        key = (k, day, start, end)
+        ok = open_at.get(key)
+        if ok is None:
+            ok = open_at[key] = any(lo <= start and end <= hi for lo, hi in open_by_day[k][day])
+        return ok
+
     for p in inst.patients:
         site_id = inst.program[p.program_id].site_id
         # group time is protected: no appointment during the patient's own track's groups
         free = (
             win.subtract(p.availability, track_hours[p.track_id]) if p.track_id else p.availability
         )
-        shared: dict[str, tuple[Interval, ...]] = {}  # clinician -> hours both are free
+        shared: dict[int, tuple[Interval, ...]] = {}  # same hours -> hours both are free
         for need in p.needs:
             stype = inst.session_type[need.session_type]
             if stype.is_group:
@@ -397,21 +416,24 @@ def _appointment_candidates(inst, step, clinician_free, room_classes, max_minute
             for c in inst.clinicians:
                 if site_id not in c.site_ids or not stype.allows(c.credentials):
                     continue
-                if c.id not in shared:
-                    shared[c.id] = win.intersect(free, clinician_free[c.id])
+                hours = same_hours[c.id]
+                if hours not in shared:  # clinicians on the same hours share the answer
+                    shared[hours] = win.intersect(free, clinician_free[c.id])
                 continuity = int(
                     bool(need.preferred_clinician_id) and c.id != need.preferred_clinician_id
                 )
-                for window in shared[c.id]:
+                for window in shared[hours]:
                     day = window.day
                     for start in _starts(window, minutes, step):
                         end = start + minutes
-                        iv = Interval(day, start, end)
+                        iv = intervals.get((day, start, end))
+                        if iv is None:
+                            iv = intervals[(day, start, end)] = Interval(day, start, end)
                         cost = continuity + int(
                             bool(p.time_of_day) and TimeOfDay.of(start) != p.time_of_day
                         )
                         for k in classes:
-                            if any(lo <= start and end <= hi for lo, hi in open_by_day[k][day]):
+                            if fits(k, day, start, end):
                                 cands.append(
                                     ApptCandidate(len(cands), ref.index, p.id, c.id, iv, k, cost)
                                 )
