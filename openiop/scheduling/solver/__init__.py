@@ -57,10 +57,13 @@ a week with no staff, unknown references), before anything is solved.
 
 Modules: `model` (dataclasses), `validate`, `clock` (UTC helpers), `catalog`
 (default session types), `space` (pruning), `greedy` (baseline and hint),
-`cpsat` (the CP-SAT model), `relax` (its LP bound), `optimize` (`solve`),
+`cpsat` (the CP-SAT model), `relax` (its LP bound), `pool` (the pooled LP
+bound of a large part) and `large` (the narrowed model searched there),
+`optimize` (`solve`),
 `check` (independent checker), `explain` (reasons), `repair` (re-plan after
 a change), `generate` and `planted` (synthetic instances), `bench`
-(`openiop bench_schedule`). Decisions: docs/adr/0004-lexicographic-schedule-objective.md.
+(`openiop bench_schedule`). Decisions: docs/adr/0004-lexicographic-schedule-objective.md
+and docs/adr/0015-one-large-site.md.
 """
 
 from openiop.scheduling.solver.check import CheckReport, Violation, check

@@ -6,7 +6,9 @@
    exists: `first_feasible_s`, the anytime answer.
 2. Per part, the CP-SAT model (`cpsat.py`) hinted with that week; its LP
    relaxation (`relax.py`): the bound, added as a cut; an LP-rounded week,
-   kept when better (often optimal).
+   kept when better (often optimal). A part with more than `pool_above`
+   appointment candidates (one large site) takes its bound from the pooled
+   LP instead and is searched on a narrowed model (`large.py`).
 3. Stage "needs" (unmet prescribed minutes + minutes below the program
    minimum): the parts closest to their bound first, each with time in
    proportion to its size (what a part does not use flows on); RENS around
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
+from openiop.scheduling.solver.counts import below_minimum_minutes, unmet_minutes_of
 from openiop.scheduling.solver.cpsat import WeekModel
 from openiop.scheduling.solver.explain import explain
 from openiop.scheduling.solver.greedy import greedy_decisions, lp_rounding
@@ -447,35 +450,4 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             "cpsat_first_solution_s": max(firsts) if firsts and None not in firsts else None,
             "statuses": [p.statuses for p in active],
         },
-    )
-
-
-def below_minimum_minutes(instance: Instance, schedule: Schedule) -> int:
-    """Minutes by which patients' weeks fall below their program's minimum, summed."""
-    minutes: dict[str, int] = defaultdict(int)
-    for g in schedule.groups:
-        iv = instance.offer[g.offer_id].interval
-        for pid in g.patient_ids:
-            minutes[pid] += iv.minutes
-    for a in schedule.appointments:
-        minutes[a.patient_id] += a.interval.minutes
-    return sum(
-        max(0, instance.program[p.program_id].min_weekly_minutes - minutes[p.id])
-        for p in instance.patients
-    )
-
-
-def unmet_minutes_of(instance: Instance, schedule: Schedule) -> int:
-    """Prescribed minutes the schedule leaves out, as `explain` counts them (no reasons)."""
-    count: dict[tuple[str, str], int] = defaultdict(int)
-    for g in schedule.groups:
-        stype = instance.offer[g.offer_id].session_type
-        for pid in g.patient_ids:
-            count[(pid, stype)] += 1
-    for a in schedule.appointments:
-        count[(a.patient_id, a.session_type)] += 1
-    return sum(
-        max(0, n.count - count[(p.id, n.session_type)]) * instance.need_minutes(n)
-        for p in instance.patients
-        for n in p.needs
     )
