@@ -176,6 +176,7 @@ def bench_schedule(
                     "appointment_candidates",
                     "group_options",
                     "build_s",
+                    "narrowed_candidates",
                 )
             },
         }
