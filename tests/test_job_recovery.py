@@ -60,10 +60,30 @@ def test_a_dead_workers_job_is_requeued_once_then_failed(probe_job):
 
 
 def test_a_living_workers_long_job_is_left_alone(probe_job):
-    beat("busy", seconds_ago=2)
+    WorkerHeartbeat.objects.create(
+        worker_id="busy",
+        host="test",
+        pid=3,
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        beat_at=timezone.now() - dt.timedelta(seconds=2),
+    )
     claimed_by(probe_job, "busy", seconds_ago=3600)
     assert recover_lost_jobs() == {"requeued": 0, "failed": 0}
     assert DBTaskResult.objects.get(pk=probe_job).status == "RUNNING"
+
+
+def test_a_worker_restarted_under_the_same_id_does_not_keep_its_old_job(probe_job):
+    # systemd restarts openiop-worker@1 under the same id: the id beats, but
+    # from a process that started after the job was claimed
+    claimed_by(probe_job, "host-1", seconds_ago=120)
+    WorkerHeartbeat.objects.create(
+        worker_id="host-1",
+        host="test",
+        pid=2,
+        started_at=timezone.now() - dt.timedelta(seconds=30),
+        beat_at=timezone.now(),
+    )
+    assert recover_lost_jobs() == {"requeued": 1, "failed": 0}
 
 
 def test_a_job_claimed_a_moment_ago_is_left_alone(probe_job):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from openiop.operations import heartbeat
 from openiop.operations.models import WorkerHeartbeat
+from openiop.operations.recovery import stale_seconds
 
 TOKEN = "metrics-test-token-0123456789"
 
@@ -31,7 +32,7 @@ def test_no_worker_is_said_but_the_instance_still_serves(client, db):
         host="test",
         pid=1,
         started_at=timezone.now(),
-        beat_at=timezone.now() - dt.timedelta(seconds=heartbeat.STALE_SECONDS + 30),
+        beat_at=timezone.now() - dt.timedelta(seconds=stale_seconds() + 30),
     )
     assert "last heartbeat" in client.get("/readyz").json()["checks"]["worker"]["detail"]
     heartbeat.beat("w1", timezone.now())

@@ -13,8 +13,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 
 @pytest.fixture
-def with_replica(settings):
+def with_replica(settings, monkeypatch):
+    from openiop.core import replica
+
     settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    monkeypatch.setattr(replica, "replica_available", lambda: True)
 
 
 def test_only_marked_reads_go_to_the_replica(with_replica):
@@ -50,3 +53,25 @@ def test_without_a_replica_the_marks_change_nothing(settings):
 def test_the_replica_is_never_migrated():
     assert router.allow_migrate("default", "directory")
     assert not router.allow_migrate("replica", "directory")
+
+
+def test_an_unreachable_replica_is_skipped_and_reported(settings, db, client, monkeypatch):
+    from django.db import OperationalError, connections
+
+    from openiop.core import replica
+
+    class Unreachable:
+        def ensure_connection(self):
+            raise OperationalError("connection refused")
+
+    settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    monkeypatch.setattr(replica, "_down_until", 0.0)
+    monkeypatch.setattr(replica, "connections", {"replica": Unreachable(), "default": connections["default"]})
+    with replica_reads():
+        assert router.db_for_read(Facility) == "default"  # the finder keeps answering
+    body = client.get("/readyz").json()
+    assert body["ready"] is True  # pages work: the replica is not essential
+    assert body["checks"]["replica"] == {
+        "ok": False,
+        "detail": "unreachable: its reads go to the primary",
+    }

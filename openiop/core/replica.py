@@ -6,19 +6,46 @@ this router. A view marked `@reads_from_replica` (or code inside
 `replica_reads()`) sends its reads there; everything else reads the primary.
 Writes always go to the primary, and so do reads inside a transaction on it
 (a view that writes and then reads what it wrote sees it). Raw SQL reads take their
-connection from `read_connection(model)`. Without a replica the marks change
+connection from `read_connection(model)`. A replica that cannot be reached
+is skipped for half a minute (its reads go to the primary) and `/readyz`
+reports it. Without a replica the marks change
 nothing. ADR 0014.
 """
 
 import contextvars
 import functools
+import logging
+import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
+# a replica that cannot be reached is left alone for this long: its reads go
+# to the primary meanwhile, so the finder keeps answering
+RETRY_AFTER_SECONDS = 30.0
 _reading_replica = contextvars.ContextVar("openiop_replica_reads", default=False)
+_down_until = 0.0
+
+
+def replica_available() -> bool:
+    """Whether the replica answers (connecting if this process has not yet);
+    after a failure, False for RETRY_AFTER_SECONDS without trying again."""
+    global _down_until
+    if REPLICA not in settings.DATABASES or time.monotonic() < _down_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+        return True
+    except DatabaseError as exc:
+        _down_until = time.monotonic() + RETRY_AFTER_SECONDS
+        logger.warning(
+            "the read replica is unreachable (%s): reading the primary", type(exc).__name__
+        )
+        return False
 
 
 @contextmanager
@@ -50,7 +77,7 @@ class ReplicaRouter:
             return "default"
         if connections["default"].in_atomic_block:
             return "default"
-        return REPLICA
+        return REPLICA if replica_available() else "default"
 
     def db_for_write(self, model, **hints):
         return "default"

@@ -11,8 +11,6 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10
-# a worker that has not beaten for this long is taken for dead
-STALE_SECONDS = 60
 
 
 def beat(worker_id: str, started_at) -> None:

@@ -7,11 +7,13 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from openiop.operations import heartbeat
+from openiop.operations.recovery import stale_seconds
 
 # a job ready for longer than this means no worker is taking jobs
 STUCK_AFTER = dt.timedelta(minutes=5)
@@ -96,9 +98,18 @@ def _worker() -> Check:
     if last is None:
         return Check("worker", False, "no worker has started", essential=False)
     age = (timezone.now() - last.beat_at).total_seconds()
-    if age > heartbeat.STALE_SECONDS:
+    if age > stale_seconds():
         return Check("worker", False, f"last heartbeat {int(age)} s ago", essential=False)
     return Check("worker", True, f"heartbeat {int(age)} s ago", essential=False)
+
+
+def _replica() -> Check:
+    """Reported, not essential: without it the finder reads the primary."""
+    from openiop.core.replica import replica_available
+
+    if replica_available():
+        return Check("replica", True, "answers", essential=False)
+    return Check("replica", False, "unreachable: its reads go to the primary", essential=False)
 
 
 def readiness() -> tuple[bool, list[Check]]:
@@ -107,4 +118,6 @@ def readiness() -> tuple[bool, list[Check]]:
         checks += [_migrations(), _cache(), _queue(), _worker()]
     else:
         checks.append(_cache())
+    if "replica" in settings.DATABASES:
+        checks.append(_replica())
     return all(c.ok for c in checks if c.essential), checks

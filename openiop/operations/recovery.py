@@ -2,8 +2,10 @@
 
 A worker (`openiop worker`) beats every few seconds from a thread of its own,
 whatever the job it runs is doing; a worker that has not beaten for
-`stale_seconds()` is taken for dead (killed, its machine gone). Every living
-worker looks, at each beat, for jobs still marked running by a dead worker:
+`stale_seconds()` is taken for dead (killed, its machine gone), and so is a
+worker whose id beats again from a process started after it claimed the job
+(systemd restarts a worker under the same id). Every living worker looks, at
+each beat, for jobs still marked running by a dead worker:
 
 - claimed once: put back in the queue (any worker takes it; the job sees
   `context.attempt == 2` and resumes, e.g. a solver run or an export marked
@@ -62,8 +64,9 @@ def recover_lost_jobs(now: dt.datetime | None = None) -> dict:
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=stale_seconds())
-    alive = set(
-        WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).values_list("worker_id", flat=True)
+    # the living workers, and when each process started
+    alive = dict(
+        WorkerHeartbeat.objects.filter(beat_at__gte=cutoff).values_list("worker_id", "started_at")
     )
     counts = {"requeued": 0, "failed": 0}
     candidates = DBTaskResult.objects.filter(
@@ -76,15 +79,18 @@ def recover_lost_jobs(now: dt.datetime | None = None) -> dict:
     return counts
 
 
-def _recover_one(pk, alive: set[str], cutoff, now) -> str | None:
+def _recover_one(pk, alive: dict, cutoff, now) -> str | None:
     with transaction.atomic():
         job = (
             DBTaskResult.objects.select_for_update(skip_locked=True)
             .filter(pk=pk, status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
             .first()
         )
-        if job is None or (job.worker_ids and job.worker_ids[-1] in alive):
+        if job is None:
             return None
+        worker = job.worker_ids[-1] if job.worker_ids else None
+        if worker in alive and alive[worker] <= job.started_at:
+            return None  # the process that claimed it is still beating
         if len(job.worker_ids) < MAX_ATTEMPTS:
             job.status = TaskResultStatus.READY
             job.started_at = None

@@ -24,10 +24,12 @@ class Command(BaseCommand):
             os.environ["BIND"] = bind
         if workers:
             os.environ["WEB_CONCURRENCY"] = str(workers)
-        # request counters of every worker process, added up at each scrape
+        # request counters of every worker process, added up at each scrape; one
+        # directory per address, so two servers on one machine keep their own
+        address = os.environ.get("BIND", "127.0.0.1:8000")
         metrics_dir = Path(
             os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-            or Path(settings.BASE_DIR) / "var" / "prometheus"
+            or Path(settings.BASE_DIR) / "var" / f"prometheus-{_safe(address)}"
         ).resolve()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -36,3 +38,7 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "-c", str(conf), "openiop.wsgi:application"]
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - gunicorn takes the process (signals)
+
+
+def _safe(address: str) -> str:
+    return "".join(c if c.isalnum() or c in ".-" else "-" for c in address)
