@@ -66,7 +66,9 @@ def test_an_unreachable_replica_is_skipped_and_reported(settings, db, client, mo
 
     settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
     monkeypatch.setattr(replica, "_down_until", 0.0)
-    monkeypatch.setattr(replica, "connections", {"replica": Unreachable(), "default": connections["default"]})
+    monkeypatch.setattr(
+        replica, "connections", {"replica": Unreachable(), "default": connections["default"]}
+    )
     with replica_reads():
         assert router.db_for_read(Facility) == "default"  # the finder keeps answering
     body = client.get("/readyz").json()
