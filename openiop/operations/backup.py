@@ -83,7 +83,17 @@ def inventory(using: str = "default") -> dict:
     return {"counts": counts, "migrations": applied, "audit_head": audit_head()}
 
 
-def manifest(engine: str) -> dict:
+def _tables() -> list[str]:
+    from django.apps import apps
+
+    return [
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if not model._meta.proxy and model._meta.managed
+    ]
+
+
+def manifest(engine: str, counted: dict | None = None) -> dict:
     from django.conf import settings
 
     from openiop.operations.version import version
@@ -94,7 +104,7 @@ def manifest(engine: str) -> dict:
         "version": version(),
         "engine": engine,
         "time_zone": settings.TIME_ZONE,
-        **inventory(),
+        **(counted or inventory()),
     }
 
 
@@ -210,12 +220,64 @@ def _run(argv: list[str], env: dict, what: str) -> None:
         raise BackupError(f"{what} failed: {done.stderr.strip()[:500]}")
 
 
-def dump_to(db: dict, plain: Path) -> str:
-    """Write the database to `plain`; return the engine's name."""
+def dump_with_manifest(db: dict, plain: Path, engine: str) -> dict:
+    """Write the database to `plain` and return the manifest of what was
+    written, both of one moment however busy the clinic is. PostgreSQL: the
+    manifest is counted in a repeatable-read transaction whose snapshot
+    `pg_dump --snapshot` shares; SQLite: the online backup copies one moment,
+    and the manifest is counted in the copy."""
+    from django.db import connection, transaction
+
+    if engine != "postgresql":
+        dump_to(db, plain)
+        return manifest(engine, counted=_sqlite_inventory(plain))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        header = manifest(engine)
+        dump_to(db, plain, snapshot)
+    return header
+
+
+def _sqlite_inventory(path: Path) -> dict:
+    """`inventory()` of an SQLite file (the backup copy), read with sqlite3."""
+    from openiop.audit.services import GENESIS
+
+    con = sqlite3.connect(str(path))
+    try:
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        counts = {
+            table: con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+            for table in _tables()
+            if table in present
+        }
+        applied = sorted(
+            f"{a}.{n}" for a, n in con.execute("SELECT app, name FROM django_migrations")
+        )
+        head = con.execute(
+            "SELECT count, last_id, last_hash FROM audit_audithead WHERE id = 1"
+        ).fetchone()
+    finally:
+        con.close()
+    events, last_id, last_hash = head or (0, 0, GENESIS)
+    return {
+        "counts": counts,
+        "migrations": applied,
+        "audit_head": {"events": events, "last_id": last_id, "last_hash": last_hash},
+    }
+
+
+def dump_to(db: dict, plain: Path, snapshot: str | None = None) -> str:
+    """Write the database to `plain` (as of `snapshot`, on PostgreSQL); return
+    the engine's name."""
     engine = db["ENGINE"].rsplit(".", 1)[-1]
     if engine == "postgresql":
         args, env = _pg_args(db)
         argv = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"]
+        if snapshot:
+            argv.append(f"--snapshot={snapshot}")
         _run([*argv, *args, "-f", str(plain), db["NAME"]], env, "pg_dump")
     elif engine == "sqlite3":
         from django.db import connection

@@ -111,11 +111,26 @@ def _verify_copy(db: dict, plain: Path, header: dict, tmp: Path) -> dict:
 
     scratch = f"openiop_verify_{secrets.token_hex(6)}"
     admin = _pg_url(db, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{scratch}"')
+    except psycopg.errors.InsufficientPrivilege:
+        raise b.BackupError(
+            "--verify makes a scratch database and the DATABASE_URL role may not "
+            "(it needs CREATEDB); verify as a role that may."
+        ) from None
+    except psycopg.OperationalError as exc:
+        raise b.BackupError(
+            f"--verify connects to the server's postgres database and could not: {first_line(exc)}."
+        ) from None
     try:
         b.load_from({**db, "NAME": scratch}, plain, engine)
         return _inspect(_pg_url(db, scratch))
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+def first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.rstrip(".")

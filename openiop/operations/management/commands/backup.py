@@ -32,11 +32,10 @@ class Command(BaseCommand):
             key = b.key_from(os.environ.get("BACKUP_KEY"))
             db = settings.DATABASES["default"]
             engine = db["ENGINE"].rsplit(".", 1)[-1]
-            header = b.manifest(engine)
             partial = out.with_name(out.name + ".partial")
             with b.scratch_dir() as tmp:
                 plain = Path(tmp) / "db"
-                b.dump_to(db, plain)
+                header = b.dump_with_manifest(db, plain, engine)
                 dumped = plain.stat().st_size
                 b.encrypt_file(plain, partial, header, key)
             partial.replace(out)

@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from openiop.operations import backup as b
-from openiop.operations.restoring import restore
+from openiop.operations.restoring import first_line, restore
 
 
 class Command(BaseCommand):
@@ -33,6 +34,12 @@ class Command(BaseCommand):
             report = restore(path, b.key_from(os.environ.get("BACKUP_KEY")), verify=verify)
         except b.BackupError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        except DatabaseError as exc:
+            raise CommandError(
+                f"Could not use the database DATABASE_URL names ({first_line(exc)}); "
+                "create it, empty, first.",
+                returncode=2,
+            ) from None
         self.stdout.write(json.dumps(report, indent=2))
         if report["problems"]:
             raise CommandError(
