@@ -1,5 +1,6 @@
 from django import forms
 
+from openiop.core import widgets
 from openiop.directory import features as FT
 from openiop.directory import matching
 from openiop.directory.models import (
@@ -12,7 +13,7 @@ from openiop.directory.models import (
 )
 from openiop.directory.search import DEFAULT_RADIUS_MILES
 
-CHECKS = forms.CheckboxSelectMultiple
+CHECKS = widgets.CheckboxSelectMultiple
 RADIUS_CHOICES = [(r, f"{r} miles") for r in (5, 10, 25, 50, 100, 250, 500)]
 LANGUAGE_CHOICES = [("", "English (all programs)")] + sorted(
     FT.LANGUAGES.items(), key=lambda kv: kv[1]
@@ -40,6 +41,7 @@ class SearchForm(forms.Form):
         coerce=int,
         initial=DEFAULT_RADIUS_MILES,
         required=False,
+        widget=widgets.Select,
     )
     level_of_care = forms.MultipleChoiceField(
         label="Level of care", choices=_group("level_of_care"), widget=CHECKS, required=False
@@ -63,7 +65,9 @@ class SearchForm(forms.Form):
     sex = forms.MultipleChoiceField(
         label="Sex accepted", choices=_group("sex"), widget=CHECKS, required=False
     )
-    language = forms.ChoiceField(label="Language", choices=LANGUAGE_CHOICES, required=False)
+    language = forms.ChoiceField(
+        label="Language", choices=LANGUAGE_CHOICES, required=False, widget=widgets.Select
+    )
     special = forms.MultipleChoiceField(
         label="Special programs", choices=_group("special"), widget=CHECKS, required=False
     )
@@ -89,6 +93,10 @@ class SearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("radius_miles"):
+            # the menu shows the radius the search uses when none was asked for
+            self.data = self.data.copy()
+            self.data["radius_miles"] = str(DEFAULT_RADIUS_MILES)
 
     def filters(self) -> dict[str, list[str]]:
         d = self.cleaned_data
