@@ -234,6 +234,10 @@ RATE_LIMITS = dict(
 )
 # /metrics answers only with this bearer token (off while empty)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and (len(METRICS_TOKEN) < 24 or METRICS_TOKEN == "change-me"):
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be a random value of at least 24 characters (or unset: no metrics)."
+    )
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

@@ -95,3 +95,12 @@ def cast(db) -> Cast:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _readyz_answers_fresh(monkeypatch):
+    """Tests ask /readyz again after changing the world: no reuse of the last
+    answer (tests/test_operations.py checks the reuse itself)."""
+    from openiop.operations import views
+
+    monkeypatch.setattr(views, "ANSWER_FOR_SECONDS", 0.0)

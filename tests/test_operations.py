@@ -182,3 +182,33 @@ def test_an_audit_append_is_timed_once_it_commits(transactional_db):
     with transaction.atomic():  # inside a caller's transaction the commit is not ours
         audit_read(actor=AnonymousUser(), event="test.read")
     assert count() == before + 1
+
+
+def test_readyz_reuses_its_answer_for_a_second(client, db, monkeypatch):
+    from openiop.operations import views
+
+    calls = []
+    monkeypatch.setattr(views, "ANSWER_FOR_SECONDS", 60.0)
+    monkeypatch.setattr(views, "_last", (0.0, False, []))
+    monkeypatch.setattr(views, "readiness", lambda: calls.append(1) or (True, []))
+    for _ in range(20):
+        assert client.get("/readyz").status_code == 200
+    assert len(calls) == 1
+
+
+def test_an_invented_method_adds_no_metric_series(client, db):
+    from prometheus_client import REGISTRY
+
+    def count(method):
+        return sum(
+            REGISTRY.get_sample_value(
+                "openiop_http_requests_total", {"method": method, "status": status}
+            )
+            or 0
+            for status in ("2xx", "3xx", "4xx", "5xx")
+        )
+
+    before = count("other")
+    client.generic("SMITHJOHNDEMO", "/healthz")
+    assert count("SMITHJOHNDEMO") == 0
+    assert count("other") == before + 1
