@@ -212,3 +212,22 @@ def test_an_invented_method_adds_no_metric_series(client, db):
     client.generic("SMITHJOHNDEMO", "/healthz")
     assert count("SMITHJOHNDEMO") == 0
     assert count("other") == before + 1
+
+
+def test_django_request_lines_keep_the_reason_not_the_address():
+    import json
+    import logging
+
+    from openiop.operations.logs import JsonFormatter
+
+    record = logging.getLogger("django.request").makeRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "%s: %s",
+        ("Not Found", "/patients/4f48a0c2-0000-4000-8000-000000000000/?q=Smith"),
+        None,
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "Not Found"

@@ -42,11 +42,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def _safe_message(record: logging.LogRecord) -> str:
-    """Django's request loggers put the path in the message; keep it, but never
-    a query string."""
+    """Django's request loggers put the address in the message ("Not Found:
+    /patients/<uuid>/"): keep the reason only (this request's own line names
+    its route pattern)."""
     message = record.getMessage()
     if record.name.startswith("django.request") or record.name.startswith("django.server"):
-        return message.split("?", 1)[0]
+        return message.split(": /", 1)[0].split("?", 1)[0]
     return message
 
 
