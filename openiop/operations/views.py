@@ -12,7 +12,6 @@ from openiop.core.decorators import public
 from openiop.operations.metrics import exposition
 from openiop.operations.readiness import readiness
 
-
 # a load balancer asks every few seconds; a flood of asks costs one set of
 # checks a second per process, not one per ask
 ANSWER_FOR_SECONDS = 1.0
