@@ -5,11 +5,10 @@ With DATABASE_REPLICA_URL set, settings add the database alias "replica" and
 this router. A view marked `@reads_from_replica` (or code inside
 `replica_reads()`) sends its reads there; everything else reads the primary.
 Writes always go to the primary, and so do reads inside a transaction on it
-(a view that writes and then reads what it wrote sees it). Raw SQL reads take their
-connection from `read_connection(model)`. A replica that cannot be reached
-is skipped for half a minute (its reads go to the primary) and `/readyz`
-reports it. Without a replica the marks change
-nothing. ADR 0014.
+(a view that writes and then reads what it wrote sees it). Raw SQL reads take
+their connection from `read_connection(model)`. A replica that cannot be
+reached is skipped for half a minute (its reads go to the primary) and
+`/readyz` reports it. Without a replica the marks change nothing. ADR 0014.
 """
 
 import contextvars
