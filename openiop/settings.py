@@ -137,6 +137,12 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         **env.db_url_config(env.str("DATABASE_REPLICA_URL")),
         "TEST": {"MIRROR": "default"},
     }
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # a replica that does not answer is given up quickly (reads go to the primary)
+        DATABASES["replica"]["OPTIONS"] = {
+            **DATABASES["replica"].get("OPTIONS", {}),
+            "connect_timeout": 3,
+        }
     DATABASE_ROUTERS = ["openiop.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

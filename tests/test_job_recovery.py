@@ -162,3 +162,20 @@ def test_an_export_left_running_is_started_again_from_nothing(cast, settings, tm
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE
     assert not (job_dir(job) / "Half.ndjson").exists()
+
+
+def test_safety_sweeps_stay_one_chain(cast, settings, django_capture_on_commit_callbacks):
+    """Each raised alert asks for a sweep; queued sweeps do not multiply (each
+    sweep schedules its successor, so one waiting is enough)."""
+    from openiop.measures.tasks import start_sweeps
+    from tests.test_safety_net import item9
+
+    settings.TASKS = DATABASE
+    with django_capture_on_commit_callbacks(execute=True):
+        item9(cast)  # an open safety alert, so a sweep is due
+    start_sweeps()
+    start_sweeps()
+    waiting = DBTaskResult.objects.filter(
+        task_path="openiop.measures.tasks.safety_sweep", status="READY"
+    )
+    assert waiting.count() == 1

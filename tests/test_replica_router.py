@@ -61,6 +61,9 @@ def test_an_unreachable_replica_is_skipped_and_reported(settings, db, client, mo
     from openiop.core import replica
 
     class Unreachable:
+        def close_if_health_check_failed(self):
+            pass
+
         def ensure_connection(self):
             raise OperationalError("connection refused")
 

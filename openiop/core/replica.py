@@ -37,7 +37,9 @@ def replica_available() -> bool:
     if REPLICA not in settings.DATABASES or time.monotonic() < _down_until:
         return False
     try:
-        connections[REPLICA].ensure_connection()
+        replica = connections[REPLICA]
+        replica.close_if_health_check_failed()  # a connection the replica dropped
+        replica.ensure_connection()
         return True
     except DatabaseError as exc:
         _down_until = time.monotonic() + RETRY_AFTER_SECONDS

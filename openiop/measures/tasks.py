@@ -49,7 +49,8 @@ def start_sweeps() -> None:
     """After an alert is raised: a sweep now (it delivers the pages) and one
     when the next escalation is due."""
     try:
-        safety_sweep.enqueue()
+        if not _sweep_waiting_by(timezone.now()):  # one waiting sweep delivers every page
+            safety_sweep.enqueue()
     except Exception:  # noqa: BLE001 - `openiop alerts sweep` covers a failed enqueue
         log.warning("Could not enqueue the safety sweep", exc_info=True)
     _enqueue_at_next_due()
@@ -63,7 +64,25 @@ def _enqueue_at_next_due() -> None:
     due = next_due()
     if due is None:
         return
+    when = max(due, timezone.now() + dt.timedelta(seconds=5))
+    if _sweep_waiting_by(when):
+        return  # one chain of sweeps: each schedules its own successor
     try:
-        safety_sweep.using(run_after=max(due, timezone.now() + dt.timedelta(seconds=5))).enqueue()
+        safety_sweep.using(run_after=when).enqueue()
     except Exception:  # noqa: BLE001
         log.warning("Could not schedule the safety sweep", exc_info=True)
+
+
+def _sweep_waiting_by(when: dt.datetime) -> bool:
+    """Whether a sweep is already queued to run by `when` (in the database
+    backend's table; with another backend it is empty, so they enqueue)."""
+    try:
+        from django.db.models import Q
+        from django_tasks_db.models import DBTaskResult, get_date_max
+    except ImportError:  # pragma: no cover - the database backend is a dependency
+        return False
+    return DBTaskResult.objects.filter(
+        Q(run_after=get_date_max()) | Q(run_after__lte=when),  # date max: "at once"
+        task_path=safety_sweep.module_path,
+        status="READY",
+    ).exists()

@@ -6,7 +6,7 @@ exit status 1 when the check fails, 2 on bad input.
 - `queue --jobs 1000`: every probe job runs exactly once.
 - `lost-worker --seconds 8`: a slow probe job is started, the worker running
   it is killed (it must run on this machine), and the job must be retried
-  once by another worker and finish once (WORKER_STALE_SECONDS decides how
+  once by another worker process and finish once (WORKER_STALE_SECONDS decides how
   soon the workers take the killed one for dead)."""
 
 import json
@@ -119,10 +119,11 @@ class Command(BaseCommand):
             "ends": counts.get(f"selftest:{run}:done", 0),
             "seconds_from_kill_to_done": round(time.monotonic() - killed_at, 1),
         }
+        # claimed twice: by the killed process, then by another worker process
+        # (under systemd that may be the killed one's id, restarted)
         report["ok"] = (
             row.status == "SUCCESSFUL"
             and len(row.worker_ids) == 2
-            and row.worker_ids[0] != row.worker_ids[1]
             and report["starts"] == 2
             and report["ends"] == 1
         )
