@@ -61,6 +61,8 @@ def test_an_unreachable_replica_is_skipped_and_reported(settings, db, client, mo
     from openiop.core import replica
 
     class Unreachable:
+        settings_dict = {"NAME": "a-replica-elsewhere", "HOST": "replica.internal"}
+
         def close_if_health_check_failed(self):
             pass
 
