@@ -95,7 +95,7 @@ def _answers(resource: dict) -> dict:
 
 def map_questionnaire_response(resource: dict, plan, about_patient) -> bool:
     from openiop.core.errors import ApplicationError
-    from openiop.interop.services.importer import _date
+    from openiop.interop.services.import_clinical import date_of as _date
     from openiop.measures import scoring
     from openiop.measures.models import Instrument
 
@@ -103,13 +103,14 @@ def map_questionnaire_response(resource: dict, plan, about_patient) -> bool:
         return True
     key = f"QuestionnaireResponse/{resource.get('id', '')}"
     if resource.get("status") not in ("completed", "amended"):
-        plan.skipped.append(f"{key}: not completed ({resource.get('status')}).")
+        plan.skip("QuestionnaireResponse", "not completed", f"{key} ({resource.get('status')})")
         return True
     code = _instrument_code(resource)
     if code is None:
-        plan.skipped.append(
-            f"{key}: {resource.get('questionnaire') or 'no questionnaire'} is not an instrument "
-            "OpenIOP scores."
+        plan.skip(
+            "QuestionnaireResponse",
+            "not an instrument OpenIOP scores",
+            f"{key} ({resource.get('questionnaire') or 'no questionnaire'})",
         )
         return True
     instrument = Instrument.objects.get(organization__isnull=True, code=code)
@@ -117,8 +118,10 @@ def map_questionnaire_response(resource: dict, plan, about_patient) -> bool:
     try:
         result = scoring.score(instrument.definition, answers)
     except ApplicationError as exc:
-        plan.skipped.append(
-            f"{key}: the answers do not fit the {instrument.short_name} ({exc.message})"
+        plan.skip(
+            "QuestionnaireResponse",
+            f"the answers do not fit the {instrument.short_name}",
+            f"{key} ({exc.message})",
         )
         return True
     when = _date(resource.get("authored"))
