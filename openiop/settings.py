@@ -5,6 +5,7 @@ process refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import contextlib
+import re
 from pathlib import Path
 
 import environ
@@ -193,6 +194,13 @@ FHIR_BASE_URL = env.str("FHIR_BASE_URL", default="http://localhost:8000/fhir/R4"
 # production, https on the first allowed host unless set
 _SITE_DEFAULT = "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
 SITE_URL = env.str("SITE_URL", default=_SITE_DEFAULT).rstrip("/")
+# The right-hand side of calendar event UIDs (<session uuid>@SITE_DOMAIN): set
+# once and never changed, whatever host or proxy the feeds are fetched through
+SITE_DOMAIN = env.str("SITE_DOMAIN", default="openiop.invalid").strip().lower()
+if not re.fullmatch(
+    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", SITE_DOMAIN
+):
+    raise ImproperlyConfigured("SITE_DOMAIN must be a domain name such as iop.example.org.")
 
 # Email: EMAIL_URL (smtp://user:password@host:587, with TLS: submission://...),
 # or EMAIL_BACKEND (a dotted path, with EMAIL_FILE_PATH for the file backend),

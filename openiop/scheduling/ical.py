@@ -3,19 +3,29 @@
 A feed holds times, places, the session type's label and the telehealth link,
 nothing else: no diagnosis, no plan, no note, no other patient's name (a
 clinician's feed does not name the patients either). Times carry their site's
-zone (TZID with a VTIMEZONE), so phones show 18:00 as 18:00 across DST.
+zone (TZID with a VTIMEZONE of yearly rules, `vtimezone.py`), so phones show
+18:00 as 18:00 across DST. An event's UID is the session's UUID at the
+configured SITE_DOMAIN, never the request's host: it stays the same behind a
+proxy or under a new domain, so calendars update events instead of doubling
+them.
 """
 
 import datetime as dt
 
+from django.conf import settings
 from icalendar import Calendar, Event
 
 from openiop.scheduling import localtime
+from openiop.scheduling.vtimezone import vtimezone
 
 PRODID = "-//OpenIOP//Scheduling//EN"
 
 
-def feed_calendar(sessions, *, name: str, host: str, cancelled=frozenset()) -> bytes:
+def event_uid(session) -> str:
+    return f"{session.uuid}@{settings.SITE_DOMAIN}"
+
+
+def feed_calendar(sessions, *, name: str, cancelled=frozenset()) -> bytes:
     """`cancelled`: ids of sessions cancelled for this feed's person (a place
     given up), whatever the session's own status."""
     cal = Calendar()
@@ -24,9 +34,16 @@ def feed_calendar(sessions, *, name: str, host: str, cancelled=frozenset()) -> b
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
+    sessions = list(sessions)
+    dates: dict[str, list[dt.date]] = {}
+    for s in sessions:
+        ends_on = s.ends_at.astimezone(localtime.zone(s.time_zone)).date()
+        dates.setdefault(s.time_zone, []).extend((s.date, ends_on))
+    for zone_name, days in sorted(dates.items()):
+        cal.add_component(vtimezone(zone_name, min(days), max(days)))
     for s in sessions:
         ev = Event()
-        ev.add("uid", f"{s.uuid}@{host}")
+        ev.add("uid", event_uid(s))
         ev.add("dtstamp", s.updated_at.astimezone(dt.UTC))
         ev.add("dtstart", localtime.local_instant(s.date, s.start_time, s.time_zone))
         ev.add("dtend", s.ends_at.astimezone(localtime.zone(s.time_zone)))
@@ -46,5 +63,4 @@ def feed_calendar(sessions, *, name: str, host: str, cancelled=frozenset()) -> b
             ev.add("sequence", 1)  # a change a calendar client applies
         ev.add("transp", "OPAQUE")
         cal.add_component(ev)
-    cal.add_missing_timezones()
     return cal.to_ical()

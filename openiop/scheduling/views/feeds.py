@@ -67,9 +67,7 @@ def ics(request, token):
         actor_name=f"calendar feed {feed.prefix}",
         detail={"sessions": len(sessions)},
     )
-    body = feed_calendar(
-        sessions, name=name, host=request.get_host().split(":")[0], cancelled=released
-    )
+    body = feed_calendar(sessions, name=name, cancelled=released)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="openiop.ics"'
     response["Cache-Control"] = "private, max-age=300"
