@@ -103,7 +103,10 @@ def test_everything_returns_the_record_with_every_reference_resolved(client, cas
     [
         ("Condition", {}, 400),
         ("Medication", {}, 404),
-        ("Patient", {"_count": "0"}, 400),
+        ("Patient", {"_count": "-1"}, 400),
+        ("Patient", {"_count": "ten"}, 400),
+        ("Patient", {"gender:sounds": "male"}, 400),
+        ("Patient", {"birthdate": "sa2026"}, 400),
         ("Patient", {"birthdate": "yesterday"}, 400),
         ("Patient/not-a-uuid", {}, 404),
     ],

@@ -1,14 +1,11 @@
 """FHIR reads of what is not patient data: the organization, its sites,
 programs and tracks, its staff; and the audit trail (auditors only)."""
 
-import datetime as dt
-
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from openiop.accounts.models import Membership, StaffCredential, User
 from openiop.audit.models import AuditEvent, AuditSubject
 from openiop.audit.services import audit_read
-from openiop.core.errors import ApplicationError
 from openiop.interop.fhir.audit_event import audit_event_resource
 from openiop.interop.fhir.healthcare_service import (
     program_service_resource,
@@ -18,6 +15,7 @@ from openiop.interop.fhir.location import location_resource
 from openiop.interop.fhir.organization import organization_resource
 from openiop.interop.fhir.practitioner import practitioner_resource
 from openiop.interop.lookup import as_uuid
+from openiop.interop.search.patients import date_q
 from openiop.organizations.models import Organization, Program, Site, Track
 from openiop.patients.models import Patient
 
@@ -91,41 +89,56 @@ def read(reader, resource_type: str, resource_id: str) -> dict | None:
     return None
 
 
-def _page(qs, count, page):
+def _page(qs, search):
     total = qs.count()
-    return list(qs[(page - 1) * count : page * count]), total
+    if search.count_only:
+        return [], total
+    first = (search.page - 1) * search.count
+    return list(qs[first : first + search.count]), total
 
 
-def search(reader, resource_type: str, params, count: int, page: int) -> tuple[list[dict], int]:
-    uid = as_uuid(params.get("_id", "")) if params.get("_id") else None
-    if params.get("_id") and uid is None:
-        return [], 0
-    name = (params.get("name") or "").strip()
+def _criteria(qs, search, name_fields: tuple[str, ...]):
+    """_id (a list) and name (starts a word, :exact, :contains) as filters."""
+    for c in search.criteria:
+        if c.param.name == "_id":
+            uids = [as_uuid(code) for system, code in c.values if system in (None, "")]
+            qs = qs.filter(uuid__in=[u for u in uids if u])
+            continue
+        q = Q()
+        for value in c.values:
+            for field in name_fields:
+                if c.modifier == "exact":
+                    q |= Q(**{field: value})
+                elif c.modifier == "contains":
+                    q |= Q(**{f"{field}__icontains": value})
+                else:
+                    q |= Q(**{f"{field}__istartswith": value})
+                    q |= Q(**{f"{field}__icontains": " " + value})
+        qs = qs.filter(q)
+    return qs
+
+
+def search(reader, search) -> tuple[list[dict], int]:
+    """Organization, Location, HealthcareService (programs), Practitioner and
+    AuditEvent: (resources of the page, total)."""
+    resource_type = search.resource_type
     if resource_type == "AuditEvent":
-        return _audit_search(reader, params, count, page)
+        return _audit_search(reader, search)
     if resource_type == "Organization":
         qs = Organization.objects.filter(pk__in=reader.organization_ids()).order_by("name", "id")
-        if name:
-            qs = qs.filter(name__icontains=name)
-        rows, total = _page(qs.filter(uuid=uid) if uid else qs, count, page)
+        rows, total = _page(_criteria(qs, search, ("name",)), search)
         return [organization_resource(o) for o in rows], total
     if resource_type == "Location":
         qs = _sites(reader).select_related("organization").order_by("name", "id")
-        if name:
-            qs = qs.filter(name__icontains=name)
-        rows, total = _page(qs.filter(uuid=uid) if uid else qs, count, page)
+        rows, total = _page(_criteria(qs, search, ("name",)), search)
         return [location_resource(s, s.organization) for s in rows], total
     if resource_type == "HealthcareService":
         qs = _programs(reader).select_related("organization", "site").order_by("name", "id")
-        if name:
-            qs = qs.filter(name__icontains=name)
-        rows, total = _page(qs.filter(uuid=uid) if uid else qs, count, page)
+        rows, total = _page(_criteria(qs, search, ("name",)), search)
         return _services(rows, Track.objects.filter(program__in=rows)), total
     if resource_type == "Practitioner":
         qs = _staff(reader).order_by("display_name", "id")
-        if name:
-            qs = qs.filter(display_name__icontains=name)
-        rows, total = _page(qs.filter(uuid=uid) if uid else qs, count, page)
+        rows, total = _page(_criteria(qs, search, ("display_name",)), search)
         return _practitioners(reader, rows), total
     return [], 0
 
@@ -158,28 +171,21 @@ def audit_events(reader):
     return AuditEvent.objects.visible_to(reader.user, "view").select_related("actor")
 
 
-def _audit_search(reader, params, count, page):
+def _audit_search(reader, search):
     qs = audit_events(reader).order_by("-id")
-    if params.get("patient"):
-        uid = as_uuid(params["patient"].split("/")[-1])
-        pid = Patient.objects.filter(uuid=uid).values_list("pk", flat=True).first() if uid else None
-        if pid is None:
-            return [], 0
-        shown = Exists(AuditSubject.objects.filter(event=OuterRef("pk"), patient_id=pid))
-        qs = qs.filter(patient_id=pid) | qs.filter(shown)
-    for value in params.getlist("date"):
-        prefix, day = (
-            (value[:2], value[2:]) if value[:2] in ("ge", "le", "gt", "lt") else ("eq", value)
+    for c in search.criteria_named("patient"):
+        uids = [as_uuid(v) for v in c.values]
+        pids = list(
+            Patient.objects.filter(uuid__in=[u for u in uids if u]).values_list("pk", flat=True)
         )
-        try:
-            when = dt.date.fromisoformat(day)
-        except ValueError:
-            raise ApplicationError.for_field(
-                "date", "date is ge2026-01-01, le2026-01-31 or a day."
-            ) from None
-        lookup = {"ge": "gte", "le": "lte", "gt": "gt", "lt": "lt", "eq": ""}[prefix]
-        qs = qs.filter(**{f"occurred_at__date__{lookup}" if lookup else "occurred_at__date": when})
-    rows, total = _page(qs, count, page)
+        shown = Exists(AuditSubject.objects.filter(event=OuterRef("pk"), patient_id__in=pids))
+        qs = qs.filter(Q(patient_id__in=pids) | Q(shown))
+    for c in search.criteria_named("date"):
+        q = Q()
+        for when in c.values:
+            q |= date_q("occurred_at", when.prefix, when.start, when.end)
+        qs = qs.filter(q)
+    rows, total = _page(qs, search)
     audit_read(actor=reader.user, event="fhir.audit_search", detail={"results": total})
     return _audit_rows(rows), total
 

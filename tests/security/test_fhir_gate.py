@@ -169,7 +169,7 @@ def test_unknown_search_parameters_are_refused_not_ignored(client, cast, externa
     assert response.status_code == 400
     assert "famly" in body(response)["issue"][0]["diagnostics"]
     assert (
-        get(client, "Condition", raw, patient=str(cast.patient_a.uuid), code="F10").status_code
+        get(client, "Condition", raw, patient=str(cast.patient_a.uuid), severity="x").status_code
         == 400
     )
     assert not Disclosure.objects.exists()

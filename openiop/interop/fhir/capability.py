@@ -1,33 +1,7 @@
 """The CapabilityStatement `/fhir/R4/metadata` answers with."""
 
 from openiop.interop.fhir.common import FHIR_VERSION
-
-PATIENT_PARAM = {"name": "patient", "type": "reference", "documentation": "Required: one patient."}
-SEARCH = {
-    "Patient": [
-        {"name": "_id", "type": "token"},
-        {"name": "identifier", "type": "token", "documentation": "system|value, e.g. an MRN"},
-        {"name": "family", "type": "string"},
-        {"name": "given", "type": "string"},
-        {"name": "birthdate", "type": "date"},
-    ],
-    "RelatedPerson": [PATIENT_PARAM],
-    "EpisodeOfCare": [PATIENT_PARAM, {"name": "status", "type": "token"}],
-    "Condition": [PATIENT_PARAM],
-    "CarePlan": [PATIENT_PARAM],
-    "Goal": [PATIENT_PARAM],
-    "Consent": [PATIENT_PARAM],
-    "QuestionnaireResponse": [PATIENT_PARAM],
-    "Observation": [PATIENT_PARAM, {"name": "code", "type": "token"}],
-    "Practitioner": [{"name": "_id", "type": "token"}],
-    "Organization": [{"name": "_id", "type": "token"}],
-    "Location": [{"name": "_id", "type": "token"}],
-    "HealthcareService": [{"name": "_id", "type": "token"}],
-    "AuditEvent": [
-        {"name": "patient", "type": "reference"},
-        {"name": "date", "type": "date", "documentation": "ge and le prefixes"},
-    ],
-}
+from openiop.interop.search.table import INCLUDES, capability_params
 
 
 def capability_statement(*, base: str, types, software_version: str, date: str) -> dict:
@@ -36,9 +10,11 @@ def capability_statement(*, base: str, types, software_version: str, date: str) 
         entry = {
             "type": rtype,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [{k: v for k, v in p.items()} for p in SEARCH.get(rtype, [])]
-            + [{"name": "_count", "type": "number"}],
+            "versioning": "no-version",
+            "searchParam": capability_params(rtype),
         }
+        if rtype in INCLUDES:
+            entry["searchInclude"] = list(INCLUDES[rtype])
         if rtype == "Patient":
             entry["operation"] = [
                 {
@@ -47,7 +23,7 @@ def capability_statement(*, base: str, types, software_version: str, date: str) 
                 }
             ]
         resources.append(entry)
-    return {
+    statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": date,
@@ -75,3 +51,4 @@ def capability_statement(*, base: str, types, software_version: str, date: str) 
             }
         ],
     }
+    return statement
