@@ -219,6 +219,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OpenIOP <no-reply@openiop.invalid>")
 FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(BASE_DIR / "var" / "exports")))
+# Hours a finished export's files are kept (then deleted: the worker or the next access)
+BULK_EXPORT_EXPIRE_HOURS = env.float("BULK_EXPORT_EXPIRE_HOURS", default=24.0)
+if not 0 < BULK_EXPORT_EXPIRE_HOURS <= 24 * 30:
+    raise ImproperlyConfigured("BULK_EXPORT_EXPIRE_HOURS is more than 0 and at most 720.")
 # Background tasks: "database" (a worker process runs them) or "immediate" (in the request).
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

@@ -22,3 +22,11 @@ def _export_lost(job_id: int) -> None:
     ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(
         status=ExportStatus.FAILED, error=LOST, finished_at=timezone.now()
     )
+
+
+@task()
+def sweep_expired_exports() -> dict:
+    """Delete the files of exports past their time (enqueued for when they expire)."""
+    from openiop.interop.services.jobs import exports_sweep
+
+    return {"expired": exports_sweep()}

@@ -15,6 +15,13 @@ def _job(c):
     return c._job
 
 
+# Bulk Data export: the export permission (program directors and
+# administrators); without Prefer: respond-async a kick-off is a 400
+EXPORTERS = {"director_a", "admin"}
+OTHERS = {"clinician_a", "readonly_a", "clinician_b", "prescriber_a", "intake", "auditor"}
+GROUP_READERS = {"clinician_a", "readonly_a", "director_a", "prescriber_a", "intake", "admin"}
+
+
 MATRIX = {
     ("interop/exports/", "exports"): (
         "get",
@@ -80,5 +87,52 @@ MATRIX = {
         lambda c: "/fhir/R4/Patient",
         None,
         api(PATIENT_READERS | {"clinician_b"}),
+    ),
+    ("fhir/R4/$export", "export"): (
+        "get",
+        lambda c: "/fhir/R4/$export",
+        None,
+        api(EXPORTERS, ok=400),
+    ),
+    ("fhir/R4/Patient/$export", "patient-export"): (
+        "get",
+        lambda c: "/fhir/R4/Patient/$export",
+        None,
+        api(EXPORTERS, ok=400),
+    ),
+    (f"fhir/R4/^Group/{ID}/\\$export$", "group-export"): (
+        "get",
+        lambda c: f"/fhir/R4/Group/{c.program_a.uuid}/$export",
+        None,
+        api(EXPORTERS, ok=400),
+    ),
+    ("fhir/R4/bulk-status/<uuid:job_uuid>", "export-status"): (
+        # queued: 202; a job is its requester's alone
+        "get",
+        lambda c: f"/fhir/R4/bulk-status/{_job(c).uuid}",
+        None,
+        api({"director_a"}, ok=202, hidden=OTHERS | {"admin", "patient_user"}),
+    ),
+    (
+        r"fhir/R4/^bulk-files/(?P<job_uuid>[0-9a-f-]{36})/(?P<name>[A-Z][A-Za-z]{1,40}\.ndjson)$",
+        "export-file",
+    ): (
+        # the job has not run: its requester is told there is no such file
+        "get",
+        lambda c: f"/fhir/R4/bulk-files/{_job(c).uuid}/Patient.ndjson",
+        None,
+        api((), hidden=OTHERS | EXPORTERS | {"patient_user"}),
+    ),
+    (f"fhir/R4/^Group/{ID}$", "group-read"): (
+        "get",
+        lambda c: f"/fhir/R4/Group/{c.program_a.uuid}",
+        None,
+        api(GROUP_READERS - {"clinician_b"}, hidden={"clinician_b"}),
+    ),
+    ("fhir/R4/Group", "group-search"): (
+        "get",
+        lambda c: "/fhir/R4/Group",
+        None,
+        api(GROUP_READERS | {"clinician_b"}),
     ),
 }

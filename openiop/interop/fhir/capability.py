@@ -1,5 +1,6 @@
 """The CapabilityStatement `/fhir/R4/metadata` answers with."""
 
+from openiop.interop.fhir.bulk_capability import with_bulk_data
 from openiop.interop.fhir.common import FHIR_VERSION
 from openiop.interop.search.table import INCLUDES, capability_params
 
@@ -51,4 +52,4 @@ def capability_statement(*, base: str, types, software_version: str, date: str) 
             }
         ],
     }
-    return statement
+    return with_bulk_data(statement)
