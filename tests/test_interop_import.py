@@ -189,11 +189,11 @@ def test_the_import_page_previews_then_imports(cast, fresh):
     text = preview.content.decode()
     assert "What the import will do" in text and "F10.20" in text
     assert not Patient.objects.filter(organization=org).exists()
-    payload = text.split('name="payload" value="')[1].split('"')[0]
+    upload_ref = text.split('name="upload" value="')[1].split('"')[0]
     done = client.post(
         "/interop/import/",
         {
-            "payload": payload,
+            "upload": upload_ref,
             "program": program.pk,
             "admission_type": "step_down",
             "referral_source": "inpatient",

@@ -1,8 +1,11 @@
-"""Import a referral: upload a FHIR Bundle, see what it will create, confirm."""
+"""Import a referral: upload a FHIR Bundle, see what it will create, confirm.
+
+The upload is kept on the server (encrypted, an hour at most) and the preview
+is confirmed by its reference; the Bundle never travels back from the browser.
+"""
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,12 +14,11 @@ from openiop.access.scope import grant
 from openiop.care.models import AdmissionType, ReferralSource
 from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
+from openiop.core.forms import apply_errors
+from openiop.interop.services import import_upload as uploads
 from openiop.interop.services.import_run import import_run
-from openiop.interop.services.importer import ImportRefused, import_plan, parse_bundle
+from openiop.interop.services.importer import MAX_BYTES, TOO_LARGE, ImportRefused
 from openiop.organizations.models import Program
-
-SALT = "openiop.fhir-import"
-MAX_AGE = 60 * 60
 
 
 class ImportForm(forms.Form):
@@ -34,7 +36,9 @@ class ImportForm(forms.Form):
     )
     admission_type = forms.ChoiceField(choices=AdmissionType.choices, initial="step_down")
     referral_source = forms.ChoiceField(choices=ReferralSource.choices, initial="inpatient")
-    payload = forms.CharField(required=False, widget=forms.HiddenInput)
+    upload = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # asked for on the page only when the Bundle gives part of the birth date
+    date_of_birth = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,20 +48,18 @@ class ImportForm(forms.Form):
         )
 
 
-def _bundle_text(form) -> str:
-    if form.cleaned_data.get("payload"):
-        try:
-            return signing.loads(form.cleaned_data["payload"], salt=SALT, max_age=MAX_AGE)
-        except signing.BadSignature:
-            raise ApplicationError.for_field(
-                "bundle", "The preview has expired; upload the file again."
-            ) from None
-    upload = form.cleaned_data.get("bundle")
-    if upload is None:
+def _upload(form, actor, organization):
+    """The referenced upload (404 if not the actor's), or the file just sent, stored."""
+    if form.cleaned_data.get("upload"):
+        return uploads.upload_get(
+            actor=actor, organization=organization, uuid=form.cleaned_data["upload"]
+        )
+    file = form.cleaned_data.get("bundle")
+    if file is None:
         raise ApplicationError.for_field("bundle", "Choose the Bundle file to import.")
-    if upload.size > 5 * 1024 * 1024:
-        raise ApplicationError.for_field("bundle", "The file is larger than 5 MB.")
-    return upload.read().decode("utf-8", errors="replace")
+    if file.size > MAX_BYTES:
+        raise ApplicationError.for_field("bundle", TOO_LARGE)
+    return uploads.upload_store(actor=actor, organization=organization, raw=file.read())
 
 
 @requires("fhir.import")
@@ -66,23 +68,30 @@ def import_bundle(request):
     ctx = {"form": form}
     if request.method == "POST" and form.is_valid():
         program = form.cleaned_data["program"]
+        upload = None
         try:
-            text = _bundle_text(form)
-            data = parse_bundle(text)
-            plan = import_plan(organization=program.organization, data=data)
-            admitted_on = (
-                form.cleaned_data["admitted_on"] or plan.episode_start or timezone.localdate()
+            upload = _upload(form, request.user, program.organization)
+            plan = uploads.upload_preview(
+                actor=request.user,
+                organization=program.organization,
+                upload=upload,
+                date_of_birth=form.cleaned_data["date_of_birth"],
             )
-            if request.POST.get("confirm") and form.cleaned_data.get("payload"):
+            admitted_on = min(
+                form.cleaned_data["admitted_on"] or plan.episode_start or timezone.localdate(),
+                timezone.localdate(),
+            )
+            if request.POST.get("confirm") and form.cleaned_data.get("upload"):
                 result = import_run(
                     actor=request.user,
                     organization=program.organization,
                     plan=plan,
                     program=program,
-                    admitted_on=min(admitted_on, timezone.localdate()),
+                    admitted_on=admitted_on,
                     admission_type=form.cleaned_data["admission_type"],
                     referral_source=form.cleaned_data["referral_source"],
                 )
+                uploads.upload_discard(upload)
                 made = ", ".join(
                     f"{n} {k.replace('_', ' ')}" for k, n in result.created.items() if n
                 )
@@ -90,16 +99,15 @@ def import_bundle(request):
                 for note in result.notes:
                     messages.info(request, note)
                 return redirect("patients:chart", patient_uuid=result.patient.uuid)
-            ctx.update(
-                plan=plan,
-                admitted_on=min(admitted_on, timezone.localdate()),
-                payload=signing.dumps(text, salt=SALT, compress=True),
-                program=program,
-            )
+            ctx.update(plan=plan, admitted_on=admitted_on, upload=upload, program=program)
         except ImportRefused as exc:
             ctx["refused"] = exc
+            if exc.partial_birth_date is not None and upload is not None:
+                ctx.update(upload=upload, program=program)  # staff can complete the date
+            else:
+                uploads.upload_discard(upload)  # nothing more can be done with it
         except ApplicationError as exc:
-            from openiop.core.forms import apply_errors
-
             apply_errors(form, exc)
+    elif request.method == "GET":
+        uploads.uploads_sweep()
     return render(request, "interop/import.html", ctx)
