@@ -53,9 +53,12 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
     password_hash = None
     users: dict[str, User] = {}
     for username, display, role, _p, _l in STAFF:
+        given, _, family = display.removeprefix("Dr. ").removesuffix(" (demo)").rpartition(" ")
         user = User(
             username=username,
             display_name=display,
+            first_name=given,
+            last_name=family,  # a structured name: FHIR's Practitioner.name.family
             email=f"{username}@example.test",
             is_staff=role == "administrator",
             is_superuser=role == "administrator",

@@ -5,7 +5,10 @@ again by the measures app (import). Registered by InteropConfig.ready()."""
 from openiop.interop import extensions, import_extensions
 from openiop.interop.fhir.common import is_part2_program
 from openiop.interop.fhir.observation import observation_resource
-from openiop.interop.fhir.questionnaire_response import questionnaire_response_resource
+from openiop.interop.fhir.questionnaire_response import (
+    ANSWERS,
+    questionnaire_response_resource,
+)
 
 SUBSTANCE_INSTRUMENTS = {"audit", "auditc", "dast10", "bam"}
 TYPES = ("QuestionnaireResponse", "Observation")
@@ -75,6 +78,17 @@ def _instrument_code(resource: dict) -> str | None:
     return None
 
 
+def _coded_answer(coding: dict):
+    """An option's value from a Coding: its code in our answer systems (or with no
+    system, as OpenIOP wrote them before); in another system (LOINC's LA codes) the
+    code means nothing to the scorer, so the display is read as the option's label."""
+    system = coding.get("system")
+    code = coding.get("code")
+    if system and not system.startswith(f"{ANSWERS}/"):
+        return coding.get("display") or code
+    return int(code) if code and code.lstrip("-").isdigit() else code
+
+
 def _answers(resource: dict) -> dict:
     out = {}
     for item in resource.get("item") or []:
@@ -82,8 +96,7 @@ def _answers(resource: dict) -> dict:
         if not answer:
             out[item.get("linkId")] = None
         elif "valueCoding" in answer:
-            code = answer["valueCoding"].get("code")
-            out[item["linkId"]] = int(code) if code and code.lstrip("-").isdigit() else code
+            out[item["linkId"]] = _coded_answer(answer["valueCoding"])
         elif "valueInteger" in answer:
             out[item["linkId"]] = answer["valueInteger"]
         elif "valueBoolean" in answer:

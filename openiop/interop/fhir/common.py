@@ -57,17 +57,20 @@ def is_part2_program(program) -> bool:
     return program is not None and program.focus in PART2_FOCUSES
 
 
-def meta(*, part2: bool = False, updated=None) -> dict:
+def meta(*, part2: bool = False, updated=None, profiles=()) -> dict:
     out: dict = {}
     if updated is not None:
         out["lastUpdated"] = instant(updated)
+    if profiles:
+        out["profile"] = list(profiles)
     if part2:
         out["security"] = [dict(s) for s in PART2_SECURITY]
     return out
 
 
-def with_meta(resource: dict, *, part2: bool = False, updated=None) -> dict:
-    m = meta(part2=part2, updated=updated)
+def with_meta(resource: dict, *, part2: bool = False, updated=None, profiles=()) -> dict:
+    """`profiles`: the canonical URLs the resource conforms to (us_core.declared)."""
+    m = meta(part2=part2, updated=updated, profiles=profiles)
     if m:
         resource["meta"] = m
     return resource

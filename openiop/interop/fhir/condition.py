@@ -10,6 +10,7 @@ from openiop.interop.fhir.common import (
     uuid_identifier,
     with_meta,
 )
+from openiop.interop.fhir.us_core import CONDITION, declared, patient_conforms
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -54,4 +55,9 @@ def condition_resource(d, patient, episode, *, part2: bool = False, note: bool =
         "recordedDate": day(d.diagnosed_on),
         "note": [{"text": d.note}] if d.note and note else None,
     }
-    return with_meta(drop_empty(resource), part2=part2, updated=d.updated_at)
+    return with_meta(
+        drop_empty(resource),
+        part2=part2,
+        updated=d.updated_at,
+        profiles=declared(CONDITION, patient_conforms(patient)),
+    )

@@ -2,6 +2,12 @@
 
 from openiop.interop.fhir.appointment import ATTENDED, session_type_concept
 from openiop.interop.fhir.common import drop_empty, instant, ref, uuid_identifier, with_meta
+from openiop.interop.fhir.us_core import (
+    ENCOUNTER,
+    declared,
+    patient_conforms,
+    practitioner_conforms,
+)
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
@@ -54,4 +60,13 @@ def encounter_resource(mark, session, patient, episode, *, appointment=None, par
                 "valueCode": mark.status,
             }
         ]
-    return with_meta(drop_empty(resource), part2=part2, updated=mark.updated_at)
+    # US Core Encounter names US Core Practitioners as participants
+    conforms = patient_conforms(patient) and (
+        not session.facilitator_id or practitioner_conforms(session.facilitator)
+    )
+    return with_meta(
+        drop_empty(resource),
+        part2=part2,
+        updated=mark.updated_at,
+        profiles=declared(ENCOUNTER, conforms),
+    )

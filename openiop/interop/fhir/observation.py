@@ -1,22 +1,30 @@
 """Observation (category survey) <- measures.Response: the total score, LOINC coded."""
 
-from openiop.interop.fhir.common import CS, drop_empty, ref, with_meta
+from openiop.interop.fhir.common import CS, LOINC, drop_empty, ref, with_meta
 from openiop.interop.fhir.questionnaire_response import when_given
+from openiop.interop.fhir.us_core import OBSERVATION_SURVEY, declared, patient_conforms
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 BANDS = f"{CS}/score-band"
 INSTRUMENTS = f"{CS}/instrument"
 
 
+def total_score_concept(definition: dict) -> dict:
+    """What an instrument's total score is called: LOINC where the definition has a
+    code, else the instrument's own code (a Goal's target measured by it says the same)."""
+    short = definition.get("short_name") or definition["code"]
+    loinc = (definition.get("loinc") or {}).get("total")
+    if loinc:
+        coding = {"system": LOINC, "code": loinc, "display": f"{short} total score"}
+    else:
+        coding = {"system": INSTRUMENTS, "code": f"{definition['code']}-total"}
+    return {"coding": [coding], "text": f"{short} total score"}
+
+
 def observation_resource(r, definition: dict, patient, *, part2: bool = False) -> dict | None:
     """The total score of a scored response, or None (nothing to observe)."""
     if not r.scored or r.total is None:
         return None
-    loinc = (definition.get("loinc") or {}).get("total")
-    short = definition.get("short_name", definition["code"])
-    codings = [{"system": "http://loinc.org", "code": loinc, "display": f"{short} total score"}]
-    if not loinc:
-        codings = [{"system": INSTRUMENTS, "code": f"{definition['code']}-total"}]
     interpretation = None
     if r.band:
         interpretation = [
@@ -31,7 +39,7 @@ def observation_resource(r, definition: dict, patient, *, part2: bool = False) -
         "id": str(r.uuid),
         "status": "entered-in-error" if r.status == "entered_in_error" else "final",
         "category": [{"coding": [{"system": CATEGORY, "code": "survey", "display": "Survey"}]}],
-        "code": {"coding": codings, "text": f"{short} total score"},
+        "code": total_score_concept(definition),
         "subject": ref("Patient", patient.uuid),
         "effectiveDateTime": when_given(r),
         "valueInteger": r.total,
@@ -43,4 +51,9 @@ def observation_resource(r, definition: dict, patient, *, part2: bool = False) -
         ],
         "derivedFrom": [ref("QuestionnaireResponse", r.uuid)],
     }
-    return with_meta(drop_empty(resource), part2=part2, updated=r.updated_at)
+    return with_meta(
+        drop_empty(resource),
+        part2=part2,
+        updated=r.updated_at,
+        profiles=declared(OBSERVATION_SURVEY, patient_conforms(patient)),
+    )

@@ -11,6 +11,7 @@ from openiop.interop.fhir.common import (
     uuid_identifier,
     with_meta,
 )
+from openiop.interop.fhir.us_core import PATIENT, declared, patient_conforms
 
 GENDER = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
 # US Core birth sex (F, M, UNK): what the patient's record says at birth
@@ -77,4 +78,9 @@ def patient_resource(p, *, part2: bool = False) -> dict:
         "communication": communication,
         "managingOrganization": ref("Organization", org.uuid, org.name),
     }
-    return with_meta(drop_empty(resource), part2=part2, updated=p.updated_at)
+    return with_meta(
+        drop_empty(resource),
+        part2=part2,
+        updated=p.updated_at,
+        profiles=declared(PATIENT, patient_conforms(p)),
+    )

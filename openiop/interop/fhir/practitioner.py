@@ -1,7 +1,15 @@
 """Practitioner <- accounts.User (staff) with their StaffCredential licences."""
 
 from openiop.accounts.models import LicenseType
-from openiop.interop.fhir.common import CS, OPENIOP, drop_empty, period, uuid_identifier
+from openiop.interop.fhir.common import (
+    CS,
+    OPENIOP,
+    drop_empty,
+    period,
+    uuid_identifier,
+    with_meta,
+)
+from openiop.interop.fhir.us_core import PRACTITIONER, declared, practitioner_conforms
 
 LICENSE_TYPES = f"{CS}/license-type"
 LICENSE_LABELS = dict(LicenseType.choices)
@@ -34,7 +42,15 @@ def practitioner_resource(user, credentials=()) -> dict:
         "id": str(user.uuid),
         "identifier": [uuid_identifier(user.uuid)],
         "active": bool(user.is_active),
-        "name": [{"text": user.get_display_name()}],
+        "name": [
+            {
+                "text": user.get_display_name(),
+                "family": (user.last_name or "").strip(),
+                "given": [(user.first_name or "").strip()],
+            }
+        ],
         "qualification": qualifications,
     }
-    return drop_empty(resource)
+    return with_meta(
+        drop_empty(resource), profiles=declared(PRACTITIONER, practitioner_conforms(user))
+    )

@@ -1,7 +1,15 @@
-"""QuestionnaireResponse <- measures.Response (the answers, item by item)."""
+"""QuestionnaireResponse <- measures.Response (the answers, item by item).
+
+A chosen answer is a Coding in the code system of the instrument's option set
+(`answer_system`): its code is the option's value, the one the scorer counts.
+"""
+
+from urllib.parse import quote
 
 from openiop.interop.fhir.common import (
+    CS,
     EXT,
+    LOINC,
     OPENIOP,
     drop_empty,
     instant,
@@ -12,6 +20,15 @@ from openiop.interop.fhir.common import (
 
 EPISODE_EXT = f"{EXT}/episode-of-care"
 LOINC_PANEL_EXT = f"{EXT}/loinc-panel"
+ANSWERS = f"{CS}/answers"
+
+
+def answer_system(definition: dict, item: dict) -> str:
+    """The code system of an item's answers: one per option set of an instrument
+    (the same value means different things in two sets, e.g. the AUDIT's)."""
+    options = item.get("options")
+    name = options if isinstance(options, str) else f"item-{item['id']}"
+    return f"{ANSWERS}/{definition['code']}/{quote(name, safe='')}"
 
 
 def when_given(r) -> str:
@@ -43,20 +60,19 @@ def questionnaire_response_resource(r, definition: dict, patient, *, part2: bool
             if isinstance(value, bool):
                 entry["answer"] = [{"valueBoolean": value}]
             elif isinstance(value, int):
-                entry["answer"] = [
-                    {"valueCoding": {"code": str(value), "display": label}}
-                    if label
-                    else {"valueInteger": value}
-                ]
+                coding = {
+                    "system": answer_system(definition, item),
+                    "code": str(value),
+                    "display": label,
+                }
+                entry["answer"] = [{"valueCoding": coding} if label else {"valueInteger": value}]
             else:
                 entry["answer"] = [{"valueString": str(value)}]
         items.append(entry)
     extensions = []
     panel = (definition.get("loinc") or {}).get("panel")
     if panel:
-        extensions.append(
-            {"url": LOINC_PANEL_EXT, "valueCoding": {"system": "http://loinc.org", "code": panel}}
-        )
+        extensions.append({"url": LOINC_PANEL_EXT, "valueCoding": {"system": LOINC, "code": panel}})
     if r.episode_id:
         extensions.append(
             {"url": EPISODE_EXT, "valueReference": ref("EpisodeOfCare", r.episode.uuid)}
