@@ -472,21 +472,30 @@ def test_delete_of_a_done_export_removes_its_files(client, cast):
     outcome_of(client.get(url, HTTP_AUTHORIZATION=f"Bearer {tok}"), 404)
 
 
-def test_a_running_export_cancelled_stops_and_leaves_no_files(client, cast, monkeypatch):
-    tok = token(cast, "director_a")
+def test_a_running_export_cancelled_stops_at_its_next_chunk_and_leaves_no_files(
+    client, cast, head, monkeypatch
+):
+    tok = token(cast, head)  # two patients: two chunks of one
     started = kick(client, "$export", tok)
     job = ExportJob.objects.get()
     real = jobs.bulk_export
+    chunks = []
 
-    def cancelled_meanwhile(**kwargs):
+    def cancelled_meanwhile(*, progress, **kwargs):
         # the requester's DELETE arrives while the worker is on the first chunk
         assert call(client, "delete", status_path(started), tok, prefer=None).status_code == 202
-        return real(**kwargs)
+
+        def counted(*args):
+            chunks.append(args)
+            progress(*args)
+
+        return real(progress=counted, chunk=1, **kwargs)
 
     monkeypatch.setattr(jobs, "bulk_export", cancelled_meanwhile)
     assert export_job_run(job.pk) == {"cancelled": True}
+    assert len(chunks) == 1  # the second chunk was never read
     job.refresh_from_db()
-    assert job.status == ExportStatus.CANCELLED and not job.counts
+    assert job.status == ExportStatus.CANCELLED and not job.counts and job.patients_done == 0
     assert not job_dir(job).exists()
 
 
