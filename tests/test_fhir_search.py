@@ -111,9 +111,7 @@ def test_an_unknown_parameter_is_left_out_of_the_self_link_and_said(client, ever
 def test_observation_code_is_applied(client, everyone, token):
     patient = str(everyone[0].uuid)
     all_obs = body(get(client, "Observation", token, patient=patient))
-    codes = {
-        c["code"] for r in bundle_resources(all_obs) for c in r["code"].get("coding", [])
-    }
+    codes = {c["code"] for r in bundle_resources(all_obs) for c in r["code"].get("coding", [])}
     assert all_obs["total"] >= 2 and "44261-6" in codes  # PHQ-9 total score (LOINC)
     phq9 = body(get(client, "Observation", token, patient=patient, code="http://loinc.org|44261-6"))
     assert 1 <= phq9["total"] < all_obs["total"]
@@ -201,7 +199,8 @@ def test_sort_and_elements(client, everyone, token):
 def test_fhir_xml_is_not_acceptable(client, everyone, token):
     xml = get(client, "Patient", token, {"Accept": "application/fhir+xml"})
     assert xml.status_code == 406 and body(xml)["resourceType"] == "OperationOutcome"
-    either = get(client, "Patient", token, {"Accept": "application/fhir+xml, application/json;q=0.5"})
+    both = {"Accept": "application/fhir+xml, application/json;q=0.5"}
+    either = get(client, "Patient", token, both)
     assert either.status_code == 200
     assert get(client, "Patient", token, {"Accept": "*/*"}).status_code == 200
 
@@ -306,9 +305,12 @@ def test_every_advertised_parameter_filters(client, everyone, token, cast):
             if auditor_token is None:
                 auditor_token = api_token_create(actor=cast.auditor, name="audit")[1]
             tok = auditor_token
-        base = {} if rtype == "Patient" or "patient" not in [
-            q["name"] for t, q in advertised(client) if t == rtype
-        ] else {"patient": patient}
+        base = (
+            {}
+            if rtype == "Patient"
+            or "patient" not in [q["name"] for t, q in advertised(client) if t == rtype]
+            else {"patient": patient}
+        )
         if rtype == "AuditEvent":
             base = {}
         if name == "patient":
@@ -375,3 +377,51 @@ def _absent(resources: list[dict], rtype: str, name: str) -> bool:
     if not paths:  # searched in the database: every such element is required
         return False
     return not any(elements(r, path) for r in resources for path in paths)
+
+
+def test_each_patient_parameter_costs_the_queries_of_a_plain_search(client, everyone, token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = everyone[0]
+    get(client, "Patient", token)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as plain:
+        get(client, "Patient", token)
+    asks = {
+        "name": "test",
+        "family:contains": "person",
+        "given": a.legal_given_name[:2],
+        "birthdate": "ge1900",
+        "gender:not": "female",
+        "identifier": a.mrn,
+        "_id": str(a.uuid),
+        "_lastUpdated": "ge2000-01-01",
+        "_sort": "-birthdate,family",
+    }
+    for name, value in asks.items():
+        with CaptureQueriesContext(connection) as one:
+            found = body(get(client, "Patient", token, **{name: value}))
+        assert found["total"] >= 1, name
+        assert len(one.captured_queries) == len(plain.captured_queries), name
+
+
+def test_an_included_patient_is_accounted_for_as_disclosed(client, cast):
+    from openiop.consent.services import recipient_issue_token
+
+    full_record(cast)
+    rcpt = recipient(cast)
+    raw = recipient_issue_token(actor=cast.director_a, recipient=rcpt)[1]
+    consent_for(cast, rcpt)
+    found = body(
+        get(
+            client,
+            "Condition",
+            raw,
+            patient=str(cast.patient_a.uuid),
+            _include="Condition:patient",
+        )
+    )
+    assert {e["search"]["mode"] for e in found["entry"]} == {"match", "include"}
+    disclosure = Disclosure.objects.get()
+    assert "Patient" in disclosure.description and "Condition" in disclosure.description
+    assert disclosure.resource_count == len(found["entry"])

@@ -45,7 +45,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def _time_page(client: Client, url: str, requests: int) -> dict:
+def time_page(client: Client, url: str, requests: int) -> dict:
     for _ in range(WARMUP):
         client.get(url, secure=True)
     with CaptureQueriesContext(connection) as captured:
@@ -114,7 +114,7 @@ def _run(pages: dict, staff: dict, requests: int, hosts: list, log) -> dict:
             for role in ROLES:
                 client = Client()
                 client.force_login(staff[role])
-                r = _time_page(client, url, requests)
+                r = time_page(client, url, requests)
                 times += r.pop("_times", [])
                 by_role[role] = r
                 if r["status"] != 200:

@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 
 from openiop.care.models import EpisodeStatus
 from openiop.care.plans.plan_models import PlanStatus, TreatmentPlan
-from openiop.demo.bench import _time_page, percentile
+from openiop.demo.bench import percentile, time_page
 from openiop.demo.plans_seed import organization_has_plans, seed_plans
 from openiop.demo.seed import find_bench_staff, latest_bench_organization, seed_organization
 from openiop.patients.models import Patient
@@ -69,7 +69,7 @@ def bench_plans(*, requests: int = DEFAULT_REQUESTS, log=None) -> dict:
                     if name.startswith("reviews_due") and role == "director":
                         sep = "&" if "?" in url else "?"
                         role_url = f"{url}{sep}clinician={clinician.uuid}"
-                    r = _time_page(client, role_url, requests)
+                    r = time_page(client, role_url, requests)
                     times += r.pop("_times", [])
                     by_role[role] = r
                     if r["status"] == 200:

@@ -1,5 +1,5 @@
 """`openiop bench fhir`: bulk FHIR export of a seeded organization, in
-resources per second and peak memory.
+resources per second and peak memory; then the search (`bench_search.py`).
 
 It exports the organization named by BENCH_ORGANIZATION (a slug), else the
 newest `bench-*` one (seeding bench-s1-p10000 if there is none), into a
@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import connection
 
 from openiop.demo.seed import latest_bench_organization, seed_organization
+from openiop.interop.bench_search import bench_search
 from openiop.interop.services.bulk import bulk_export
 from openiop.organizations.models import Organization
 from openiop.patients.models import Patient
@@ -77,4 +78,5 @@ def bench_fhir(*, log=None) -> dict:
         "python_peak_mb": round(traced_peak / 1e6, 1),
         "rss_before_mb": round(rss_before, 1),
         "rss_peak_mb": round(peak_rss, 1),
+        "search": bench_search(org, log=log),
     }
