@@ -3,11 +3,13 @@ availability, hours ledgers, notes and optimizer runs, scoped and audited as
 the pages are."""
 
 import datetime as dt
+from typing import Annotated
 from uuid import UUID
 
 from django.http import Http404
 from ninja import Router
 from ninja.responses import Status
+from pydantic import Field
 
 from openiop.accounts.models import User
 from openiop.audit.services import audit_read
@@ -208,10 +210,12 @@ def put_availability(request, patient_uuid: UUID, payload: AvailabilityIn):
 
 @router.get("/patients/{patient_uuid}/hours", response={200: list[LedgerOut], **ERRORS})
 @permission("attendance.view")
-def get_hours(request, patient_uuid: UUID, weeks: int = 8):
+def get_hours(
+    request,
+    patient_uuid: UUID,
+    weeks: Annotated[int, Field(ge=1, le=52, description="1 to 52 weeks.")] = 8,
+):
     patient = _patient(request, patient_uuid)
-    if not 1 <= weeks <= 52:
-        raise ApplicationError.for_field("weeks", "Ask for 1 to 52 weeks.")
     episodes = (
         Episode.objects.visible_to(request.auth, "view")
         .filter(patient=patient, status=EpisodeStatus.ACTIVE)

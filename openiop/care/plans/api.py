@@ -1,11 +1,13 @@
 """`/api/v1/`: assessments, diagnoses, plans with versions, signatures,
 reviews and discharge summaries, scoped and audited as the pages are."""
 
+from typing import Annotated
 from uuid import UUID
 
 from django.http import Http404
 from ninja import Router
 from ninja.responses import Status
+from pydantic import Field
 
 from openiop.accounts.models import User
 from openiop.audit.services import audit_read
@@ -138,10 +140,12 @@ def create_diagnosis(request, payload: s.DiagnosisIn):
 
 @router.get("/icd10cm", response={200: list[s.CodeOut], **ERRORS})
 @permission("diagnosis.view")
-def search_codes(request, q: str, limit: int = 20):
+def search_codes(
+    request,
+    q: str,
+    limit: Annotated[int, Field(ge=1, le=100, description="1 to 100 codes.")] = 20,
+):
     """Billable ICD-10-CM codes matching a code prefix or words."""
-    if not 1 <= limit <= 100:
-        raise ApplicationError.for_field("limit", "Ask for 1 to 100 codes.")
     return [
         {"code": c.code, "description": c.description, "category": c.category}
         for c in icd.search(q, limit=limit)
@@ -350,15 +354,13 @@ def create_review(request, plan_uuid: UUID, payload: s.ReviewIn):
 def list_reviews_due(
     request,
     clinician: UUID | None = None,
-    within_days: int = 7,
+    within_days: Annotated[int, Field(ge=0, le=60, description="0 to 60 days.")] = 7,
     page: PageNumber = 1,
     page_size: PageSize = 25,
 ):
     """Open plans whose review is overdue or due within `within_days` (0-60)."""
     import datetime as dt
 
-    if not 0 <= within_days <= 60:
-        raise ApplicationError.for_field("within_days", "Ask for 0 to 60 days.")
     who = request.auth
     if clinician:
         who = User.objects.visible_to(request.auth, "view").filter(uuid=clinician).first()
