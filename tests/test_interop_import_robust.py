@@ -378,3 +378,45 @@ def test_json_nested_too_deeply_is_refused():
     with pytest.raises(ImportRefused) as err:
         parse_bundle("[" * 200_000 + "]" * 200_000)
     assert "not JSON" in err.value.message or "nested" in err.value.message
+
+
+# support persons ------------------------------------------------------------------
+
+
+def test_a_support_persons_invalid_email_is_listed_and_the_person_kept(fresh):
+    related = {
+        "resourceType": "RelatedPerson",
+        "id": "rp1",
+        "patient": {"reference": f"urn:uuid:{PID}"},
+        "name": [{"text": "Robin Testperson (synthetic)"}],
+        "telecom": [{"system": "email", "value": "robin@@example"}],
+    }
+    plan = plan_of(fresh, bundle(None, related))
+    assert [s["name"] for s in plan.support_persons] == ["Robin Testperson (synthetic)"]
+    assert "email" not in plan.support_persons[0]
+    assert any("robin@@example" in r for r in reasons(plan, "RelatedPerson.telecom"))
+
+
+def test_patient_contacts_become_support_persons(fresh):
+    contact = {
+        "relationship": [{"coding": [{"code": "C"}]}, {"coding": [{"code": "SIS"}]}],
+        "name": {"given": ["Wren"], "family": "Quillfeather"},
+        "telecom": [{"system": "phone", "value": "555-0142"}],
+    }
+    plan = plan_of(fresh, bundle(patient(contact=[contact])))
+    assert plan.support_persons == [
+        {
+            "name": "Wren Quillfeather",
+            "relationship": "sibling",
+            "is_emergency_contact": True,
+            "phone": "555-0142",
+        }
+    ]
+
+
+def test_a_goal_shortened_to_fit_is_said(fresh):
+    goal = _goal("Condition/none")
+    goal["description"]["text"] = "Stay sober. " * 200
+    plan = plan_of(fresh, bundle(None, goal))
+    assert len(plan.goals[0]["statement"]) == 2000
+    assert any("Goal/g1" in w and "2000" in w for w in plan.warnings)

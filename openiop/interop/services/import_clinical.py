@@ -169,6 +169,8 @@ def goal(r: dict, plan, refs: References) -> None:
             if c.get("system") == ICD10CM and c.get("code"):
                 codes.append(c["code"].upper())
         problem = problem or (target.get("code") or {}).get("text")
+    if len(statement) > 2000:
+        plan.warnings.append(f"{key(r)}: the goal's text was shortened to 2000 characters.")
     objectives = []
     for t in r.get("target") or []:
         text = t.get("detailString") or (t.get("measure") or {}).get("text") or ""
