@@ -140,3 +140,44 @@ def answer_problems(doc: dict, path: str, method: str, status: int, body) -> lis
         where = "/".join(str(p) for p in error.absolute_path) or "(the body)"
         problems.append(f"{where}: {error.message[:300]}")
     return problems
+
+
+def free_form_objects(doc: dict) -> set[str]:
+    """ "Component.field" of every object in an answer whose keys and values the
+    document leaves open (a plain `dict`): a generated client sees no shape."""
+    schemas = doc["components"]["schemas"]
+    found: set[str] = set()
+
+    def visit(node, where: str, seen: set[str]) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item, where, seen)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                visit(schemas[name], name, seen)
+            return
+        if node.get("type") == "object" and "properties" not in node:
+            rest = node.get("additionalProperties", True)
+            if rest is True or rest == {}:
+                found.add(where)
+        for key, value in node.items():
+            if key == "properties":
+                for field, schema in value.items():
+                    visit(schema, f"{where.split('.')[0]}.{field}", seen)
+            else:
+                visit(value, where, seen)
+
+    seen: set[str] = set()
+    for path, operations_ in doc["paths"].items():
+        for method, op in operations_.items():
+            for status, answer in op.get("responses", {}).items():
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if schema is not None:
+                    visit(schema, f"{method.upper()} {path} {status}", seen)
+    return found

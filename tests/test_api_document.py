@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Router, Schema
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from openiop.api import api
-from tests.openapi_helpers import answer_problems, duplicate_names
+from tests.openapi_helpers import answer_problems, duplicate_names, free_form_objects
 
 
 def _document(client) -> dict:
@@ -78,6 +78,33 @@ def test_the_validator_refuses_a_document_with_a_dangling_reference(client, db):
     ]["items"]["$ref"] = "#/components/schemas/NoSuchSchema"
     with pytest.raises(Exception, match="NoSuchSchema"):
         validate(doc, cls=OpenAPIV31SpecValidator)
+
+
+# Answers whose objects the document leaves open: JSON kept as recorded (an
+# instrument's definition is data with its own checker; a plan version's content,
+# a discharge summary's snapshots, a response's score and answers, a shortlist's
+# answers). Anything new here is a shape a generated client cannot see: give it
+# a schema instead.
+OPEN_BY_DESIGN = {
+    "AssessmentOut.dimensions",
+    "DischargeSummaryOut.diagnoses_at_discharge",
+    "DischargeSummaryOut.goal_progress",
+    "InstrumentDetailOut.definition",
+    "ResponseOut.answers",
+    "ResponseOut.score",
+    "ScoreOut.subscales",
+    "ShortlistOut.answers",
+    "VersionDetailOut.content",
+}
+
+
+def test_answers_have_no_other_shapeless_objects(client, db):
+    assert free_form_objects(_document(client)) == OPEN_BY_DESIGN
+
+
+def test_who_am_i_documents_the_roles(client, db):
+    roles = _document(client)["components"]["schemas"]["MeOut"]["properties"]["roles"]
+    assert roles["items"] == {"$ref": "#/components/schemas/MeRoleOut"}
 
 
 SITE = {

@@ -1,17 +1,24 @@
 from uuid import UUID
 
 from ninja import Router, Schema
+from pydantic import Field
 
 from openiop.core.api import AUTHENTICATED, ErrorOut, permission
 
 router = Router(tags=["me"])
 
 
+class MeRoleOut(Schema):
+    role: str
+    organization: UUID
+    program: UUID | None = Field(description="None: every program of the organization.")
+
+
 class MeOut(Schema):
     uuid: UUID
     username: str
     display_name: str
-    roles: list[dict]
+    roles: list[MeRoleOut]
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut})
