@@ -205,8 +205,13 @@ def test_a_file_over_the_limit_is_refused_and_nothing_stored(client, fresh):
 @pytest.mark.parametrize(
     "raw", [b"{not json", b'{"resourceType": "Patient"}', b"\xff\xfe\x00garbage", b"[" * 5000]
 )
-def test_a_file_that_is_not_a_bundle_is_refused_and_not_kept(client, fresh, raw):
+def test_a_file_that_is_not_a_bundle_is_refused_and_not_kept(client, fresh, raw, monkeypatch):
     org, program, director = fresh
+
+    def never(**kw):
+        raise AssertionError("a file that is not a Bundle is not stored, even for a moment")
+
+    monkeypatch.setattr("openiop.interop.services.import_upload.upload_store", never)
     html = upload(login(client, director), program, raw)
     assert "Nothing was imported" in html
     assert not ImportUpload.objects.exists()

@@ -17,7 +17,7 @@ from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.interop.services import import_upload as uploads
 from openiop.interop.services.import_run import import_run
-from openiop.interop.services.importer import MAX_BYTES, TOO_LARGE, ImportRefused
+from openiop.interop.services.importer import MAX_BYTES, TOO_LARGE, ImportRefused, parse_bundle
 from openiop.organizations.models import Program
 
 
@@ -49,17 +49,22 @@ class ImportForm(forms.Form):
 
 
 def _upload(form, actor, organization):
-    """The referenced upload (404 if not the actor's), or the file just sent, stored."""
+    """The referenced upload (404 if not the actor's), or the file just sent:
+    read as a Bundle first (ImportRefused: nothing stored), then stored.
+    Returns the upload and the Bundle if it was just read."""
     if form.cleaned_data.get("upload"):
-        return uploads.upload_get(
+        upload = uploads.upload_get(
             actor=actor, organization=organization, uuid=form.cleaned_data["upload"]
         )
+        return upload, None
     file = form.cleaned_data.get("bundle")
     if file is None:
         raise ApplicationError.for_field("bundle", "Choose the Bundle file to import.")
     if file.size > MAX_BYTES:
         raise ApplicationError.for_field("bundle", TOO_LARGE)
-    return uploads.upload_store(actor=actor, organization=organization, raw=file.read())
+    raw = file.read()
+    data = parse_bundle(raw)
+    return uploads.upload_store(actor=actor, organization=organization, raw=raw), data
 
 
 @requires("fhir.import")
@@ -70,11 +75,12 @@ def import_bundle(request):
         program = form.cleaned_data["program"]
         upload = None
         try:
-            upload = _upload(form, request.user, program.organization)
+            upload, data = _upload(form, request.user, program.organization)
             plan = uploads.upload_preview(
                 actor=request.user,
                 organization=program.organization,
                 upload=upload,
+                data=data,
                 date_of_birth=form.cleaned_data["date_of_birth"],
             )
             admitted_on = min(

@@ -106,13 +106,14 @@ def upload_discard(upload: ImportUpload | None) -> None:
         ImportUpload.objects.filter(pk=upload.pk).delete()
 
 
-def upload_preview(*, actor, organization, upload: ImportUpload, date_of_birth=None):
-    """The plan for an upload (ImportRefused if it cannot be imported). A
-    matching patient shown on the preview is a read of their record: audited."""
+def upload_preview(*, actor, organization, upload: ImportUpload, data=None, date_of_birth=None):
+    """The plan for an upload (ImportRefused if it cannot be imported); `data`
+    is the Bundle when it was just read. A matching patient shown on the
+    preview is a read of their record: audited."""
     from openiop.audit.services import audit_read
     from openiop.interop.services.importer import import_plan, parse_bundle
 
-    data = parse_bundle(upload_bytes(upload))
+    data = data if data is not None else parse_bundle(upload_bytes(upload))
     plan = import_plan(
         organization=organization, data=data, actor=actor, date_of_birth=date_of_birth
     )
