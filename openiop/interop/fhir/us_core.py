@@ -1,7 +1,7 @@
 """US Core profiles a resource declares in `meta.profile`, and only when it conforms.
 
 The version is US Core 5.0.1: the one whose StructureDefinitions the independent
-validator in CI loads (`.ci/interop`, ADR 0017). A resource names a profile only
+validator in CI loads (`.ci/interop`, ADR 0019). A resource names a profile only
 when the data it was built from holds every element the profile makes mandatory;
 otherwise it is exported as plain FHIR R4, without the claim. Each predicate below
 lists the mandatory elements of its profile that our data may lack; the ones our
