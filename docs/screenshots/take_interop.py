@@ -46,6 +46,39 @@ def facts(env: dict) -> dict:
             r["name"] = [{"use": "official", "family": "Referral", "given": ["Quinn"]}]
             r["birthDate"] = "1991-06-15"
             r["managingOrganization"]["display"] = "Sunrise Residential Recovery (synthetic)"
+            r["address"] = [{"line": ["40 Synthetic Way"], "city": "Salem", "state": "Oregon"}]
+            r["address"][0]["postalCode"] = "9730"  # a digit short: listed, not imported
+            r["telecom"] = [{"system": "email", "value": "quinn.referral@@example"}]
+            r["identifier"] = [{"type": {"text": "Medical Record Number"}, "value": "SR-1"}]
+            patient_ref = {"reference": f"Patient/{r['id']}"}
+    # what a residential program's full export also holds, and the import leaves
+    vitals = ("Heart rate", "Body weight", "Blood pressure", "Respiratory rate")
+    for i in range(24):
+        bundle["entry"].append(
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "id": f"vitals-{i}",
+                    "status": "final",
+                    "category": [{"coding": [{"code": "vital-signs"}]}],
+                    "code": {"text": vitals[i % len(vitals)]},
+                    "subject": patient_ref,
+                }
+            }
+        )
+    for i in range(3):
+        bundle["entry"].append(
+            {
+                "resource": {
+                    "resourceType": "Encounter",
+                    "id": f"stay-{i}",
+                    "status": "finished",
+                    "class": {"code": "IMP"},
+                    "subject": patient_ref,
+                }
+            }
+        )
+    bundle["entry"].append({"request": {"method": "DELETE", "url": "Condition/withdrawn-1"}})
     path = Path(tempfile.mkdtemp(prefix="openiop-referral-")) / "referral.json"
     path.write_text(json.dumps(bundle))
     return {
@@ -88,6 +121,8 @@ def run(browser, f: dict) -> None:
     page.get_by_label("Admit to").select_option(index=1)
     page.get_by_role("button", name="Preview").click()
     page.get_by_text("What the import will do").wait_for()
+    for group in page.locator("details.skipped-group").all()[:3]:
+        group.evaluate("d => { d.open = true; }")  # a few kinds opened, the rest collapsed
     shoot(page, "interop-import-preview.png", full_page=True)
     page.context.close()
 

@@ -62,6 +62,7 @@ WHY_NOT = {
     "Observation": "vital signs, laboratory results and other observations stay in the "
     "source record (scores are imported from their QuestionnaireResponse)",
     "Encounter": "visits at the source are not visits here",
+    "Appointment": "sessions at the source are not sessions here: the schedule is made here",
     "Claim": "billing at the source is not imported",
     "ExplanationOfBenefit": "billing at the source is not imported",
     "Coverage": "enter the insurance on the patient's page: coverage is checked by the "
