@@ -20,7 +20,11 @@ def role_summary(workdir: Path, role: str) -> bool:
     if not reports:
         print(f"  {role}: no report (schemathesis exit status {rc}); see its output above")
         return False
-    report = json.loads(reports[-1].read_text())
+    try:
+        report = json.loads(reports[-1].read_text())
+    except ValueError:  # the run was stopped (timeout) while it wrote its report
+        print(f"  {role}: FAILED, its report is incomplete (schemathesis exit status {rc})")
+        return False
     ops, cases = report["operations"], report["test_cases"]
     verdict = "passed" if rc == 0 else f"FAILED (exit status {rc})"
     print(
