@@ -43,6 +43,7 @@ class Place:
     latitude: float
     longitude: float
     zip_code: str = ""
+    state: str = ""
 
     @property
     def query(self) -> str:
@@ -98,6 +99,7 @@ def zip_centroid(code: str) -> Place | None:
         latitude=float(z["lat"]),
         longitude=float(z["long"]),
         zip_code=z["zip_code"],
+        state=z["state"],
     )
 
 

@@ -16,11 +16,15 @@ CSV (UTF-8, comma-separated, one header row), documented in docs/directory.md:
     name,name2,street1,street2,city,state,zip,phone,intake_phone,hotline,website,
     latitude,longitude,type_facility,SET,TC,PAY,...
 
-`name`, `city`, `state`, `zip`, `latitude` and `longitude` are required; every
-other lower-case column is optional; every upper-case column (2 to 10 letters
-or digits) is a FindTreatment.gov service category code (`f2`) whose cell
+`name`, `city`, `state` and `zip` are required; every other lower-case column
+is optional; every upper-case column (2 to 10 letters or digits) is a
+FindTreatment.gov service category code (`f2`) whose cell
 holds its values separated by semicolons, e.g. `SET` = `Intensive outpatient
 treatment; Regular outpatient treatment`. Unknown codes are kept.
+
+A row without coordinates (both empty: 21 of the 195 rows of the Oregon export)
+is placed at the centre of its ZIP code and flagged `location_approximate`;
+the finder says so wherever it shows the facility or its distance.
 """
 
 import csv
@@ -123,7 +127,7 @@ CSV_COLUMNS = [
     "longitude",
     "type_facility",
 ]
-CSV_REQUIRED = ["name", "city", "state", "zip", "latitude", "longitude"]
+CSV_REQUIRED = ["name", "city", "state", "zip"]
 
 
 class ImportFileError(Exception):
@@ -244,16 +248,17 @@ def validate(raw: dict) -> dict:
         raise RowInvalid(f"ZIP code {raw.get('zip')!r} is not five digits")
     lat_raw, lon_raw = raw.get("latitude"), raw.get("longitude")
     empty = [v is None or (isinstance(v, str) and not v.strip()) for v in (lat_raw, lon_raw)]
-    if all(empty):
-        raise RowInvalid("no coordinates (latitude and longitude are empty)")
-    if any(empty):
-        raise RowInvalid("only one of latitude and longitude is given")
-    lat = _coordinate("latitude", lat_raw, -90, 90)
-    lon = _coordinate("longitude", lon_raw, -180, 180)
-    if lat == 0 and lon == 0:
-        raise RowInvalid("coordinates 0, 0 are not a real location")
     centre = zip_centroid(zip_code[:5])
-    if centre is not None:
+    if all(empty):
+        lat, lon = _zip_centre(centre, zip_code[:5], state)
+    elif any(empty):
+        raise RowInvalid("only one of latitude and longitude is given")
+    else:
+        lat = _coordinate("latitude", lat_raw, -90, 90)
+        lon = _coordinate("longitude", lon_raw, -180, 180)
+        if lat == 0 and lon == 0:
+            raise RowInvalid("coordinates 0, 0 are not a real location")
+    if centre is not None and not all(empty):
         off = distance_miles(lat, lon, centre.latitude, centre.longitude)
         if off > MAX_MILES_FROM_ZIP:
             raise RowInvalid(
@@ -265,9 +270,26 @@ def validate(raw: dict) -> dict:
         zip=zip_code,
         latitude=lat,
         longitude=lon,
+        location_approximate=all(empty),
         services=_services(raw.get("services")),
     )
     return data
+
+
+def _zip_centre(centre, zip_code: str, state: str) -> tuple[float, float]:
+    """Where a row without coordinates is placed: its ZIP code's centre, if
+    that ZIP code is known and in the row's state."""
+    if centre is None:
+        raise RowInvalid(
+            f"no coordinates (latitude and longitude are empty), and ZIP code {zip_code} "
+            "is not a known US ZIP code to place it by"
+        )
+    if centre.state != state:
+        raise RowInvalid(
+            f"no coordinates (latitude and longitude are empty), and ZIP code {zip_code} "
+            f"is in {centre.state}, not {state}"
+        )
+    return centre.latitude, centre.longitude
 
 
 def _name_of(raw) -> str:
@@ -355,6 +377,8 @@ def read_csv(content: bytes, name: str) -> ParsedFile:
     if len({h for h in header}) != len(header):
         raise ImportFileError(f"{name} names a column twice in its header.")
     missing = [c for c in CSV_REQUIRED if c not in header]
+    if ("latitude" in header) != ("longitude" in header):  # both or neither
+        missing += [c for c in ("latitude", "longitude") if c not in header]
     if missing:
         raise ImportFileError(f"{name} lacks the required column(s) {', '.join(missing)}.")
     parsed = ParsedFile(source="csv")

@@ -75,6 +75,8 @@ class Facility(BaseModel):
     website = models.CharField(max_length=300, blank=True)
     latitude = models.FloatField()
     longitude = models.FloatField()
+    # the file gave no coordinates: placed at the centre of its ZIP code
+    location_approximate = models.BooleanField(default=False)
     type_facility = models.CharField(max_length=100, blank=True)
     # [{"code": f2, "label": f1, "values": [f3 parts]}], unknown codes included
     services = models.JSONField(default=list, blank=True)

@@ -98,6 +98,9 @@ class FacilityResult(Schema):
     phone: str
     website: str
     distance_miles: float
+    # no coordinates in the source: placed at the centre of its ZIP code, so
+    # the distance is approximate too
+    location_approximate: bool
     reasons: list[str]
     fit: int
     level_of_care: list[str]
@@ -202,6 +205,7 @@ class FacilityDetail(Schema):
     zip: str
     latitude: float
     longitude: float
+    location_approximate: bool
     phone: str
     intake_phone: str
     hotline: str

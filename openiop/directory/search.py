@@ -312,11 +312,15 @@ class Card:
     source: str
     latitude: float
     longitude: float
+    location_approximate: bool = False  # placed at its ZIP code's centre
     features: int = 0
     languages: str = ""
     distance_miles: float | None = None
     fit: int | None = None
     reasons: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.location_approximate = bool(self.location_approximate)  # SQLite says 0/1
 
     @property
     def is_program(self) -> bool:
@@ -325,7 +329,7 @@ class Card:
 
 _CARD_COLUMNS = (
     "id, uuid, name, name2, street1, city, state, zip_code, phone, website, source, "
-    "latitude, longitude"
+    "latitude, longitude, location_approximate"
 )
 _UUID = Facility._meta.get_field("uuid")
 

@@ -51,6 +51,7 @@ IMPORT_FIELDS = [
     "website",
     "latitude",
     "longitude",
+    "location_approximate",
     "type_facility",
     "services",
     "features",
@@ -73,6 +74,8 @@ class ImportResult:
     skipped: int = 0
     retired: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    # rows without coordinates, placed at the centre of their ZIP code
+    approximate: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
 
@@ -85,7 +88,12 @@ class ImportResult:
         )
         if self.retired:
             text += f", {self.retired} retired"
-        return text + f" ({self.rows} rows)."
+        text += f" ({self.rows} rows)."
+        if self.approximate:
+            text += (
+                f" {len(self.approximate)} without coordinates placed at their ZIP code's centre."
+            )
+        return text
 
 
 def _row_fields(data: dict) -> dict:
@@ -104,6 +112,7 @@ def _row_fields(data: dict) -> dict:
         "website": data["website"],
         "latitude": data["latitude"],
         "longitude": data["longitude"],
+        "location_approximate": data["location_approximate"],
         "type_facility": data["type_facility"],
         "services": services,
         "features": F.features_from_services(services),
@@ -169,6 +178,15 @@ def facilities_import_parsed(
             continue
         first_seen[row.key] = row.label
         rows.append(row)
+        if row.data["location_approximate"]:
+            result.approximate.append(
+                RowProblem(
+                    row.label,
+                    ", ".join(x for x in (row.data["name"], row.data["name2"]) if x),
+                    f"no coordinates; placed at the centre of ZIP code {row.data['zip'][:5]} "
+                    "(shown as an approximate location).",
+                )
+            )
     result.skipped = len(result.problems)
     if not rows:  # nothing importable: no import is recorded
         return result
@@ -230,7 +248,11 @@ def facilities_import_parsed(
             Facility.objects.filter(pk__in=touched[i : i + BATCH]).update(last_import=run)
         run.created, run.updated, run.changed = result.created, result.updated, result.changed
         run.skipped, run.retired = result.skipped, result.retired
-        run.messages = [str(p) for p in result.problems[:1000]] + result.notes
+        run.messages = (
+            [str(p) for p in result.problems[:1000]]
+            + [str(p) for p in result.approximate[:1000]]
+            + result.notes
+        )
         run.save()
         audit_record(
             actor=None,

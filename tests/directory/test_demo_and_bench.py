@@ -23,7 +23,7 @@ def test_the_demo_imports_the_file_and_lists_its_programs(oregon_file, monkeypat
     lines = []
     demo_directory.build_directory_demo(log=lines.append)
 
-    assert lines[0].startswith("Program finder: Imported oregon-2026-02.json: 174 created")
+    assert lines[0].startswith("Program finder: Imported oregon-2026-02.json: 195 created")
     listed = Facility.objects.filter(source=Source.OPENIOP, is_active=True)
     assert set(listed.values_list("name", flat=True)) == {
         "Adult Substance Use IOP",
@@ -44,7 +44,7 @@ def test_the_demo_imports_the_file_and_lists_its_programs(oregon_file, monkeypat
     demo_directory.build_directory_demo(log=lines.append)  # again: nothing doubles
     assert Facility.objects.filter(source=Source.OPENIOP).count() == 3
     assert Testimonial.objects.count() == 4
-    assert Facility.objects.filter(source=Source.FINDTREATMENT).count() == 174
+    assert Facility.objects.filter(source=Source.FINDTREATMENT).count() == 195
 
 
 def test_the_demo_skips_a_missing_file_quietly(tmp_path, monkeypatch):
@@ -57,9 +57,9 @@ def test_the_benchmark_is_identical_to_the_full_scan_and_cleans_up(oregon):
     result = bench_directory(facilities=400, queries=40, seed=3, oregon=OREGON, log=lambda m: None)
     assert result["identical"] is True and result["mismatches"] == 0
     assert {"p50_ms", "p95_ms", "naive_p95_ms", "identical"} <= set(result)
-    assert result["facilities"] == 400 + 174
+    assert result["facilities"] == 400 + 195
     assert not Facility.objects.filter(source=Source.SYNTHETIC).exists()
-    assert Facility.objects.count() == 174
+    assert Facility.objects.count() == 195
 
 
 def test_the_bench_command_refuses_bad_input_with_status_2(db):

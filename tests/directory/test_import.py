@@ -52,21 +52,21 @@ def test_a_missing_data_file_is_skipped_with_its_reason_locally(tmp_path, monkey
 
 
 def test_the_real_oregon_file_imports_with_counts_that_add_up(oregon_file, oregon_rows):
-    with_coordinates = [r for r in oregon_rows if r["latitude"] and r["longitude"]]
+    without = [i for i, r in enumerate(oregon_rows, 1) if not r["latitude"] and not r["longitude"]]
     out, err = run(str(oregon_file))
 
     assert out.strip() == (
-        f"Imported oregon-2026-02.json: {len(with_coordinates)} created, 0 updated "
-        f"(0 with changes), {len(oregon_rows) - len(with_coordinates)} skipped "
-        f"({len(oregon_rows)} rows)."
+        f"Imported oregon-2026-02.json: {len(oregon_rows)} created, 0 updated "
+        f"(0 with changes), 0 skipped ({len(oregon_rows)} rows). "
+        f"{len(without)} without coordinates placed at their ZIP code's centre."
     )
-    assert (len(oregon_rows), len(with_coordinates)) == (195, 174)
-    assert Facility.objects.count() == 174
-    # every skipped row is named by its position and says why
-    skipped = [i for i, r in enumerate(oregon_rows, 1) if not r["latitude"]]
-    for i in skipped:
+    assert (len(oregon_rows), len(without)) == (195, 21)
+    assert Facility.objects.count() == 195
+    assert Facility.objects.filter(location_approximate=True).count() == 21
+    # every row placed by its ZIP code is named by its position and says so
+    for i in without:
         assert f"row {i} (" in err
-    assert err.count("no coordinates (latitude and longitude are empty); skipped.") == 21
+    assert err.count("no coordinates; placed at the centre of ZIP code") == 21
     assert "row 183 (CODA Inc, Tigard Recovery Center Residential)" in err
 
 
@@ -76,7 +76,7 @@ def test_reimporting_the_same_file_updates_instead_of_duplicating(oregon_file):
 
     out, _ = run(str(oregon_file))
 
-    assert "0 created, 174 updated (0 with changes), 21 skipped" in out
+    assert "0 created, 195 updated (0 with changes), 0 skipped" in out
     assert dict(Facility.objects.values_list("source_key", "uuid")) == before
     assert FacilityImport.objects.count() == 2
 
@@ -115,7 +115,7 @@ def test_feature_bits_follow_the_f2_codes_of_the_file(oregon, oregon_rows):
     def values(r, code):
         return {v.strip() for s in r["services"] if s["f2"] == code for v in s["f3"].split(";")}
 
-    placed = [r for r in oregon_rows if r["latitude"]]
+    placed = oregon_rows  # every row is on the map now, 21 at their ZIP code's centre
     iop = sum(1 for r in placed if "Intensive outpatient treatment" in values(r, "SET"))
     medicaid = sum(1 for r in placed if "Medicaid" in values(r, "PAY"))
     sliding = sum(1 for r in placed if any(v.startswith("Sliding") for v in values(r, "PYAS")))
@@ -134,7 +134,7 @@ def test_feature_bits_follow_the_f2_codes_of_the_file(oregon, oregon_rows):
 def test_an_import_is_audited_without_patient_data(oregon):
     event = AuditEvent.objects.get(event="directory.import")
     assert event.action == "execute"
-    assert event.detail["created"] == 174
+    assert event.detail["created"] == 195
     assert event.patient_id is None if hasattr(event, "patient_id") else True
 
 
@@ -184,7 +184,8 @@ def test_a_file_whose_every_row_is_bad_exits_2(tmp_path):
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"latitude": "", "longitude": ""}, "no coordinates"),
+        ({"latitude": "", "longitude": "", "zip": "00000"}, "is not a known US ZIP code"),
+        ({"latitude": "", "longitude": "", "zip": "98101"}, "ZIP code 98101 is in WA, not OR"),
         ({"longitude": ""}, "only one of latitude and longitude is given"),
         ({"latitude": "north"}, "latitude 'north' is not a number"),
         ({"latitude": "95"}, "latitude '95' is outside -90 to 90"),

@@ -45,6 +45,8 @@ class Command(BaseCommand):
             tidy_after_import()
         for problem in result.problems:
             self.stderr.write(str(problem))
+        for placed in result.approximate:
+            self.stderr.write(str(placed))
         for note in result.notes:
             self.stderr.write(note)
         self.stdout.write(result.summary)
