@@ -345,6 +345,29 @@ def test_a_profile_is_not_declared_where_the_data_lacks_its_mandatory_elements(c
     assert encounters and all("profile" not in e["meta"] for e in encounters)
 
 
+def test_a_subsetted_answer_claims_no_profile(cast, client):
+    """_elements leaves out what US Core makes mandatory (a Patient's name), and
+    _summary=data the CarePlan's narrative: such answers claim no profile."""
+    from openiop.accounts.services import api_token_create
+
+    plan_with_objectives(cast)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(actor=cast.clinician_a, name='t')[1]}"}
+    p = cast.patient_a.uuid
+    for url, resource_type in (
+        (f"/fhir/R4/Patient?_id={p}&_elements=birthDate", "Patient"),
+        (f"/fhir/R4/CarePlan?patient={p}&_summary=data", "CarePlan"),
+    ):
+        answer = client.get(url, **auth)
+        assert answer.status_code == 200
+        found = [e["resource"] for e in answer.json()["entry"]]
+        found = [r for r in found if r["resourceType"] == resource_type]
+        assert found and all("profile" not in r["meta"] for r in found), url
+        assert "Part2" in json.dumps([r["meta"]["security"] for r in found])
+    # the same resources, whole, do claim it
+    whole = client.get(f"/fhir/R4/CarePlan?patient={p}", **auth).json()["entry"][0]["resource"]
+    assert whole["meta"]["profile"] == [f"{US_CORE}/us-core-careplan|5.0.1"]
+
+
 def test_profiles_keep_the_part2_labels_and_the_narrative_names_no_diagnosis(cast):
     """A plan-only scope (a consent without diagnoses): the CarePlan still claims
     US Core and carries the Part 2 labels, and its narrative names no diagnosis."""

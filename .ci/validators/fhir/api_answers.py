@@ -3,7 +3,7 @@
     DATABASE_URL=sqlite:///... python .ci/validators/fhir/api_answers.py OUT_DIR
 
 What a staff member's token reads (the CapabilityStatement, reads, searches
-with _include, $everything page by page, Group), what an outside recipient's
+with _include, _elements and _summary, $everything page by page, Group), what an outside recipient's
 token reads under a Part 2 consent (with the notice), and the OperationOutcome
 of refused requests, each fetched through Django's test client and written as
 OUT_DIR/<name>.json. Exits 1 when an answer has another status than expected.
@@ -62,6 +62,8 @@ def main(out: Path) -> int:
         ),
         ("encounters", staff, f"{BASE}/Encounter?patient={p}&_count=5", 200),
         ("groups", staff, f"{BASE}/Group", 200),
+        ("patients-elements", staff, f"{BASE}/Patient?_elements=birthDate&_count=5", 200),
+        ("careplans-summary", staff, f"{BASE}/CarePlan?patient={p}&_summary=data", 200),
         ("not-found", staff, f"{BASE}/Patient/00000000-0000-0000-0000-000000000000", 404),
         ("unknown-type", staff, f"{BASE}/Nothing", 404),
         ("bad-date", staff, f"{BASE}/Patient?birthdate=not-a-date", 400),

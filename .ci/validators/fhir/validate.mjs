@@ -115,6 +115,10 @@ function main(files) {
         if (m.severity === 'error') errors.push(`${label}: FHIR.js: ${m.message} (${m.location})`);
       }
       for (const e of emptyValues(resource, type, [])) errors.push(`${label}: ${e}`);
+      const subsetted = (resource?.meta?.tag ?? []).some((t) => t.code === 'SUBSETTED');
+      if (subsetted && resource.meta.profile?.length) {
+        errors.push(`${label}: SUBSETTED, yet claims ${resource.meta.profile.join(', ')}`);
+      }
       for (const canonical of resource?.meta?.profile ?? []) {
         const [url, version] = canonical.split('|');
         const key = `${canonical} on ${type}`;

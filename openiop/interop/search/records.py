@@ -121,14 +121,19 @@ def _start(resource: dict, paths) -> dt.datetime:
 
 
 def subset(resource: dict, names: tuple[str, ...]) -> dict:
-    """Only the elements asked for (_elements), tagged SUBSETTED (3.1.1.5.10)."""
+    """Only the elements asked for (_elements), tagged SUBSETTED (3.1.1.5.10); it
+    no longer claims a profile (it may lack what the profile makes mandatory)."""
     out = {k: v for k, v in resource.items() if k in ALWAYS_KEPT or k in names}
-    meta = dict(out.get("meta") or {})
+    meta = {k: v for k, v in (out.get("meta") or {}).items() if k != "profile"}
     meta["tag"] = [*meta.get("tag", []), SUBSETTED]
     out["meta"] = meta
     return out
 
 
 def without_text(resource: dict) -> dict:
-    """_summary=data: everything but the narrative."""
-    return {k: v for k, v in resource.items() if k != "text"}
+    """_summary=data: everything but the narrative (which US Core CarePlan requires:
+    a resource that had one no longer claims its profile)."""
+    out = {k: v for k, v in resource.items() if k != "text"}
+    if "text" in resource and "profile" in out.get("meta", {}):
+        out["meta"] = {k: v for k, v in out["meta"].items() if k != "profile"}
+    return out
