@@ -345,6 +345,17 @@ def test_a_profile_is_not_declared_where_the_data_lacks_its_mandatory_elements(c
     assert encounters and all("profile" not in e["meta"] for e in encounters)
 
 
+def test_the_capability_statement_names_the_profiles_resources_claim(client, db):
+    statement = client.get("/fhir/R4/metadata").json()
+    validate(statement)
+    supported = {
+        (r["type"], p)
+        for r in statement["rest"][0]["resource"]
+        for p in r.get("supportedProfile", [])
+    }
+    assert supported == {(t, p) for p, (t, _check) in PROFILES.items()}
+
+
 def test_a_subsetted_answer_claims_no_profile(cast, client):
     """_elements leaves out what US Core makes mandatory (a Patient's name), and
     _summary=data the CarePlan's narrative: such answers claim no profile."""

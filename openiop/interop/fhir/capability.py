@@ -2,6 +2,7 @@
 
 from openiop.interop.fhir.bulk_capability import with_bulk_data
 from openiop.interop.fhir.common import FHIR_VERSION
+from openiop.interop.fhir.us_core import BY_TYPE as US_CORE_PROFILES
 from openiop.interop.search.table import INCLUDES, capability_params
 
 
@@ -14,6 +15,8 @@ def capability_statement(*, base: str, types, software_version: str, date: str) 
             "versioning": "no-version",
             "searchParam": capability_params(rtype),
         }
+        if rtype in US_CORE_PROFILES:  # claimed by the resources that conform
+            entry["supportedProfile"] = list(US_CORE_PROFILES[rtype])
         if rtype in INCLUDES:
             entry["searchInclude"] = list(INCLUDES[rtype])
         if rtype == "Patient":

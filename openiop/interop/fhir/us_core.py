@@ -24,6 +24,17 @@ CAREPLAN = _url("us-core-careplan")
 ENCOUNTER = _url("us-core-encounter")
 PRACTITIONER = _url("us-core-practitioner")
 
+# for the CapabilityStatement (supportedProfile): what a resource of the type may claim
+BY_TYPE = {
+    "Patient": (PATIENT,),
+    "Condition": (CONDITION,),
+    "Observation": (OBSERVATION_SURVEY,),
+    "Goal": (GOAL,),
+    "CarePlan": (CAREPLAN,),
+    "Encounter": (ENCOUNTER,),
+    "Practitioner": (PRACTITIONER,),
+}
+
 # the code system of the CarePlan category slice US Core requires ("assess-plan")
 CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
 
