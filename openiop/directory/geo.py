@@ -59,6 +59,28 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
+def distance_words(
+    miles: float, *, approximate: bool = False, zip_code: str = "", unit: str = "miles"
+) -> str:
+    """How far, in words: "3.3 miles". To a facility placed at its ZIP code's
+    centre (its location is approximate): "about 3 miles", or "in ZIP code
+    97501" when that centre is under half a mile away (it says nothing finer)."""
+    if not approximate:
+        return f"{miles:.1f} {unit}"
+    if round(miles) == 0:
+        return f"in ZIP code {zip_code[:5]}"
+    return f"about {round(miles)} {unit}"
+
+
+def distance_from(
+    miles: float, where: str, *, approximate: bool = False, zip_code: str = ""
+) -> str:
+    """ "3.3 miles from Portland, OR 97204", "about 3 miles from ...", "in ZIP
+    code 97501, near ..."."""
+    words = distance_words(miles, approximate=approximate, zip_code=zip_code)
+    return f"{words}, near {where}" if words.startswith("in ZIP") else f"{words} from {where}"
+
+
 def bounding_box(
     lat: float, lon: float, radius_miles: float
 ) -> tuple[float, float, list[tuple[float, float]]]:

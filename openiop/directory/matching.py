@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from openiop.core.errors import ApplicationError
 from openiop.directory import features as FT
-from openiop.directory.geo import Place, distance_miles, place_for
+from openiop.directory.geo import Place, distance_miles, distance_words, place_for
 from openiop.directory.models import Facility
 from openiop.directory.search import Query, candidates, cards
 from openiop.directory.services import programs_sync_if_changed
@@ -142,6 +142,18 @@ class Match:
     reasons: list[str]
     cautions: list[str]
     facility: Facility | None = None
+    distance_label: str = ""  # "3.3 mi"; "about 3 mi" to an approximate location
+
+    def word_distance(self) -> None:
+        """The distance in words, "about" it for a facility placed at its ZIP
+        code's centre (judge() wrote it as exact)."""
+        f = self.facility
+        where = {"approximate": f.location_approximate, "zip_code": f.zip_code}
+        self.distance_label = distance_words(self.distance, unit="mi", **where)
+        if f.location_approximate:
+            exact = f"{self.distance:.1f} miles"
+            words = distance_words(self.distance, **where)
+            self.reasons = [words if r == exact else r for r in self.reasons]
 
 
 @dataclass
@@ -283,6 +295,7 @@ def run_match(answers: Answers, place: Place) -> list[Match]:
     found = cards(m.facility_id for m in matches)
     for m in matches:
         m.facility = found[m.facility_id]
+        m.word_distance()
     return matches
 
 
@@ -298,4 +311,5 @@ def judge_listed(answers: Answers, place: Place, facilities: list[Facility]) -> 
         else:
             score, reasons, cautions = judged
         out.append(Match(f.pk, d, score, reasons, cautions, facility=f))
+        out[-1].word_distance()
     return out

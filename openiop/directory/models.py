@@ -122,6 +122,14 @@ class Facility(BaseModel):
         hold a javascript: address); a bare host gets https://."""
         return safe_url(self.website)
 
+    def how_far(self, miles: float, where: str = "") -> str:
+        """The distance in words ("about 3 miles" to an approximate location),
+        and from where when given."""
+        from openiop.directory.geo import distance_from, distance_words
+
+        place = {"approximate": self.location_approximate, "zip_code": self.zip_code}
+        return distance_from(miles, where, **place) if where else distance_words(miles, **place)
+
     @property
     def address_lines(self) -> list[str]:
         lines = [x for x in (self.street1, self.street2) if x]

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 
 from openiop.core.replica import read_connection
 from openiop.directory import features as FT
-from openiop.directory.geo import EARTH_RADIUS_MILES, Place, bounding_box, place_for
+from openiop.directory.geo import (
+    EARTH_RADIUS_MILES,
+    Place,
+    bounding_box,
+    distance_words,
+    place_for,
+)
 from openiop.directory.models import Facility, Source
 
 SORTS = ("distance", "fit")
@@ -262,8 +268,11 @@ def full_scan(query: Query) -> list[Hit]:
     return [_hit(query, r) for r in _rank(query, rows, recheck=True)]
 
 
-def reasons_for(query: Query, bits: int, languages: str, distance: float | None) -> list[str]:
-    """Why a result matches, in words: "evening track; accepts Medicaid; 4.2 miles"."""
+def reasons_for(
+    query: Query, bits: int, languages: str, distance: float | None, *, how_far: str = ""
+) -> list[str]:
+    """Why a result matches, in words: "evening track; accepts Medicaid; 4.2 miles".
+    `how_far` words the distance instead (an approximate location's)."""
     out: list[str] = []
     wanted = query.filter_map
     for group in FILTER_GROUPS:
@@ -290,7 +299,7 @@ def reasons_for(query: Query, bits: int, languages: str, distance: float | None)
             if len(out) >= 3:
                 break
     if distance is not None:
-        out.append(f"{distance:.1f} miles")
+        out.append(how_far or f"{distance:.1f} miles")
     return out
 
 
@@ -316,6 +325,7 @@ class Card:
     features: int = 0
     languages: str = ""
     distance_miles: float | None = None
+    distance_label: str = ""  # "3.3 mi", "about 3 mi", "in ZIP code 97501"
     fit: int | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -358,7 +368,10 @@ def search(query: Query) -> SearchResult:
         card = found[h.id]
         card.features, card.languages = h.features, h.languages
         card.distance_miles = round(h.distance, 1)
+        where = {"approximate": card.location_approximate, "zip_code": card.zip_code}
+        card.distance_label = distance_words(h.distance, unit="mi", **where)
         card.fit = h.fit if h.fit is not None else fit_score(query, h.features, h.languages)
-        card.reasons = reasons_for(query, h.features, h.languages, h.distance)
+        how_far = distance_words(h.distance, **where) if card.location_approximate else ""
+        card.reasons = reasons_for(query, h.features, h.languages, h.distance, how_far=how_far)
         result.facilities.append(card)
     return result

@@ -258,7 +258,8 @@ def questions_for(page: ProgramPage, distance: float | None) -> list[Question]:
 
     where = [", ".join(f.address_lines)]
     if distance is not None:
-        where.insert(0, f"{distance:.1f} miles from the place you searched.")
+        how_far = f.how_far(distance, "the place you searched")
+        where.insert(0, f"{how_far[:1].upper()}{how_far[1:]}.")
     if _yes(bits, "telehealth:telehealth"):
         where.append("Offers telehealth sessions.")
     qs.append(Question("Is it close enough to get to several times a week?", where, True))

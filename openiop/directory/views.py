@@ -130,10 +130,11 @@ def facility(request, facility_uuid):
         else None
     )
     page = selectors.program_page(found, distance=distance)
+    label = found.how_far(distance, place.label) if place else ""
     return render(
         request,
         "directory/facility.html",
-        {"page": page, "f": found, "place": place, "distance": distance},
+        {"page": page, "f": found, "place": place, "distance": distance, "distance_label": label},
     )
 
 
@@ -182,7 +183,7 @@ def _compare_rows(pages) -> list[tuple[str, list[list[str]]]]:
             by_label.setdefault(label, []).append(values or ["Not listed"])
     rows = []
     if any(getattr(p, "distance", None) is not None for p in pages):
-        rows.append(("Distance", [[f"{p.distance:.1f} miles"] for p in pages]))
+        rows.append(("Distance", [[p.facility.how_far(p.distance)] for p in pages]))
     rows.append(("Address", [p.facility.address_lines for p in pages]))
     rows += list(by_label.items())
     rows.append(

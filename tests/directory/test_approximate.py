@@ -46,10 +46,15 @@ def test_the_finder_says_which_results_are_approximate(client, oregon, oregon_ro
     exact = [c for c in cards if "Approximate location" not in c]
     assert approximate and exact
     for card in approximate:
-        assert re.search(r'class="distance">about \d+\.\d mi<', card)
+        # centroid to centroid says nothing finer than the ZIP code: never "0.0 mi"
+        assert re.search(r'class="distance">(about [1-9]\d* mi|in ZIP code \d{5})<', card)
         assert re.search(r"centre of ZIP code \d{5}", card)
+        assert " 0.0 miles" not in card and "about 0 " not in card
     for card in exact:
         assert re.search(r'class="distance">\d+\.\d mi<', card)
+    # searched from the very ZIP code: no distance, the ZIP code
+    assert 'class="distance">in ZIP code 97501<' in html
+    assert "family counseling; in ZIP code 97501</p>" in html
     names = {r["name1"] for r in oregon_rows if r["zip"].startswith("97501") and not r["latitude"]}
     assert names == {"OnTrack Inc"}
     assert all("OnTrack Inc" in c for c in approximate if "97501" in c)
@@ -65,7 +70,8 @@ def test_the_program_page_explains_the_approximate_location(client, oregon, oreg
     html = client.get(f"/find/{f.uuid}/", {"near": "97214"}).content.decode()
     assert "Approximate location" in html
     assert f"placed at the centre of ZIP code {r['zip'][:5]}" in html
-    assert re.search(r"about \d+\.\d miles from", html)
+    assert re.search(r"about [1-9]\d* miles from Portland, OR 97214", html)
+    assert re.search(r"About [1-9]\d* miles from the place you searched\.", html)
     detail = client.get(f"/api/v1/directory/facilities/{f.uuid}").json()
     assert detail["location_approximate"] is True
 
@@ -106,3 +112,21 @@ def test_a_csv_file_without_coordinate_columns_imports_by_zip(tmp_path):
     assert "1 created" in out and "1 without coordinates placed" in out
     assert "line 2 (Bridge Clinic): no coordinates; placed at the centre of ZIP code 97501" in err
     assert Facility.objects.get().location_approximate
+
+
+def test_comparison_and_guided_match_word_the_distance_too(client, oregon, oregon_rows):
+    r = next(r for r in oregon_rows if r["zip"].startswith("97501") and not r["latitude"])
+    f = Facility.objects.get(source_key=key_of(r))
+    html = client.get("/find/compare/", {"f": str(f.uuid), "near": "97520"}).content.decode()
+    distance_row = html[html.index(">Distance<") :].split("</tr>")[0]
+    assert re.search(r"about [1-9]\d* miles", distance_row), distance_row
+    from openiop.directory.matching import clean_answers, judge_listed, run_match
+
+    answers, place = clean_answers({"near": "97501", "max_miles": "25", "age": "26_64"})
+    [match] = judge_listed(answers, place, [f])
+    assert match.distance_label == "in ZIP code 97501"
+    assert "in ZIP code 97501" in match.reasons
+    assert not any("0.0 miles" in x for x in match.reasons)
+    for m in run_match(answers, place):
+        if m.facility.location_approximate:
+            assert not any(x.endswith(" miles") and "about" not in x for x in m.reasons), m
