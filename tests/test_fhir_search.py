@@ -270,8 +270,6 @@ def advertised(client) -> list[tuple[str, dict]]:
     statement = body(client.get("/fhir/R4/metadata"))
     out = []
     for resource in statement["rest"][0]["resource"]:
-        if resource["type"] == "Group":  # not the search table's: tests/test_fhir_bulk_data.py
-            continue
         for p in resource.get("searchParam", []):
             if p["name"] not in ("_count", "_sort"):
                 out.append((resource["type"], p))
@@ -362,6 +360,8 @@ def _token_value(resources: list[dict], rtype: str, name: str) -> str:
             for e in elements(r, path):
                 if isinstance(e, str):
                     return e
+                if isinstance(e, dict) and "value" in e:  # an Identifier
+                    return f"{e.get('system', '')}|{e['value']}"
                 coding = e.get("coding", [e]) if isinstance(e, dict) else []
                 for c in coding:
                     if c.get("code"):

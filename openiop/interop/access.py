@@ -46,6 +46,7 @@ OTHER_PERMISSION = {
     "Organization": "program.view",
     "Location": "site.view",
     "HealthcareService": "program.view",
+    "Group": "program.view",
     "AuditEvent": "audit.view",
 }
 
@@ -126,7 +127,7 @@ class Reader:
     def may(self, resource_type: str) -> bool:
         """Whether this reader may ask for the type at all (the gate decides per patient)."""
         if self.external:
-            return resource_type != "AuditEvent"
+            return resource_type not in ("AuditEvent", "Group")
         return bool(grant(self.user, type_permission(resource_type)))
 
     def organization_ids(self) -> set[int]:

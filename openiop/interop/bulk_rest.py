@@ -15,7 +15,6 @@ signed-in browser cannot be made to start an export by another site.
 from functools import wraps
 
 from django.http import FileResponse, Http404
-from django.utils import timezone
 from django.utils.http import http_date
 
 from openiop.access.scope import can, scope_for
@@ -26,9 +25,8 @@ from openiop.core import context
 from openiop.core.errors import ApplicationError, NotFound, PermissionDenied
 from openiop.interop import bulk_request
 from openiop.interop.access import reader_for
-from openiop.interop.fhir.bundle import bundle
+from openiop.interop.directory import visible_programs
 from openiop.interop.fhir.common import instant
-from openiop.interop.fhir.group import group_resource
 from openiop.interop.fhir.operation_outcome import issue, outcome
 from openiop.interop.lookup import as_uuid
 from openiop.interop.models import ExportJob, ExportKind, ExportStatus
@@ -41,10 +39,9 @@ from openiop.interop.services.jobs import (
     export_job_cancel,
     export_job_start,
 )
-from openiop.organizations.models import Organization, Program
+from openiop.organizations.models import Organization
 
 RETRY_AFTER = 5  # seconds a client waits between polls of a running export
-MAX_GROUPS = 1000
 
 
 def bulk_view(*methods: str):
@@ -170,19 +167,13 @@ def _program(reader, resource_id: str):
     """The program a Group id names, if the reader sees it (404 otherwise)."""
     uid = as_uuid(resource_id)
     program = (
-        _visible_programs(reader).filter(uuid=uid).select_related("organization").first()
+        visible_programs(reader).filter(uuid=uid).select_related("organization").first()
         if uid
         else None
     )
     if program is None:
         raise NotFound("Not found, or not yours to see.")
     return program
-
-
-def _visible_programs(reader):
-    return Program.objects.visible_to(reader.user, "view").filter(
-        organization_id__in=reader.organization_ids()
-    )
 
 
 # status, cancellation, files -------------------------------------------------------
@@ -275,75 +266,3 @@ def export_download(request, reader, job_uuid, name: str):
         raise NotFound(exc.message) from None
     response = FileResponse(open(path, "rb"), content_type="application/fhir+ndjson")  # noqa: SIM115
     return _expires(response, job)
-
-
-# Group: a program's patients ---------------------------------------------------------
-
-GROUP_PARAMETERS = {"_id", "identifier", "name", "_count", "_page"}
-
-
-def _require_groups(reader) -> None:
-    if not can(reader.user, "program.view"):
-        audit_denied(actor=reader.user, event="fhir.Group")
-        raise PermissionDenied("You do not have permission to read Group resources.")
-
-
-@bulk_view("GET", "HEAD")
-def group_read(request, reader, resource_id: str):
-    _require_groups(reader)
-    program = _program(reader, resource_id)
-    return fhir_response(group_resource(program, program.organization))
-
-
-@bulk_view("GET", "HEAD")
-def group_search(request, reader):
-    """Group?_id=&identifier=&name= (name: starts with, any case)."""
-    _require_groups(reader)
-    params = request.GET
-    unknown = sorted(set(params) - GROUP_PARAMETERS)
-    if unknown:
-        raise ApplicationError.for_field(
-            unknown[0],
-            f"This server does not support the search parameter {unknown[0]} on Group "
-            f"(supported: {', '.join(sorted(GROUP_PARAMETERS))}).",
-        )
-    count, page = _count_page(params)
-    qs = _visible_programs(reader).select_related("organization").order_by("name", "pk")
-    if "_id" in params:
-        qs = qs.filter(uuid__in=[u for u in map(as_uuid, params["_id"].split(",")) if u])
-    if "identifier" in params:
-        system, _, value = params["identifier"].rpartition("|")
-        uid = as_uuid(value.removeprefix("urn:uuid:"))
-        qs = qs.filter(uuid=uid) if uid and system in ("", "urn:ietf:rfc:3986") else qs.none()
-    if params.get("name"):
-        qs = qs.filter(name__istartswith=params["name"].strip())
-    total = qs.count()
-    rows = list(qs[(page - 1) * count : page * count])
-    links = [{"relation": "self", "url": request.build_absolute_uri()}]
-    if page * count < total:
-        query = params.copy()
-        query["_page"] = str(page + 1)
-        links.append({"relation": "next", "url": f"{base_url(request)}/Group?{query.urlencode()}"})
-    return fhir_response(
-        bundle(
-            [group_resource(p, p.organization) for p in rows],
-            base=base_url(request),
-            bundle_type="searchset",
-            now=timezone.now(),
-            total=total,
-            links=links,
-        )
-    )
-
-
-def _count_page(params) -> tuple[int, int]:
-    try:
-        count = int(params.get("_count", 100))
-        page = int(params.get("_page", 1))
-    except ValueError:
-        count = page = 0
-    if not 1 <= count <= MAX_GROUPS or not 1 <= page <= 100_000:
-        raise ApplicationError.for_field(
-            "_count", f"_count is 1 to {MAX_GROUPS} and _page 1 to 100000."
-        )
-    return count, page

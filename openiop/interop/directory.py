@@ -7,6 +7,8 @@ from openiop.accounts.models import Membership, StaffCredential, User
 from openiop.audit.models import AuditEvent, AuditSubject
 from openiop.audit.services import audit_read
 from openiop.interop.fhir.audit_event import audit_event_resource
+from openiop.interop.fhir.common import RFC3986
+from openiop.interop.fhir.group import group_resource
 from openiop.interop.fhir.healthcare_service import (
     program_service_resource,
     track_service_resource,
@@ -30,6 +32,13 @@ def _programs(reader):
     if reader.external:
         return Program.objects.filter(organization_id=reader.recipient.organization_id)
     return Program.objects.visible_to(reader.user, "view")
+
+
+def visible_programs(reader):
+    """Programs a staff member sees, as Groups (Bulk Data's unit of export)."""
+    return Program.objects.visible_to(reader.user, "view").filter(
+        organization_id__in=reader.organization_ids()
+    )
 
 
 def _staff(reader):
@@ -67,6 +76,9 @@ def read(reader, resource_type: str, resource_id: str) -> dict | None:
     if resource_type == "Organization":
         org = Organization.objects.filter(uuid=uid, pk__in=reader.organization_ids()).first()
         return organization_resource(org) if org else None
+    if resource_type == "Group":
+        program = visible_programs(reader).select_related("organization").filter(uuid=uid).first()
+        return group_resource(program, program.organization) if program else None
     if resource_type == "Location":
         site = _sites(reader).select_related("organization").filter(uuid=uid).first()
         return location_resource(site, site.organization) if site else None
@@ -104,6 +116,14 @@ def _criteria(qs, search, name_fields: tuple[str, ...]):
             uids = [as_uuid(code) for system, code in c.values if system in (None, "")]
             qs = qs.filter(uuid__in=[u for u in uids if u])
             continue
+        if c.param.name == "identifier":  # the public id, as urn:uuid under RFC 3986
+            uids = [
+                as_uuid(code.removeprefix("urn:uuid:"))
+                for system, code in c.values
+                if system in (None, RFC3986) and code.startswith("urn:uuid:")
+            ]
+            qs = qs.filter(uuid__in=[u for u in uids if u])
+            continue
         q = Q()
         for value in c.values:
             for field in name_fields:
@@ -136,6 +156,10 @@ def search(reader, search) -> tuple[list[dict], int]:
         qs = _programs(reader).select_related("organization", "site").order_by("name", "id")
         rows, total = _page(_criteria(qs, search, ("name",)), search)
         return _services(rows, Track.objects.filter(program__in=rows)), total
+    if resource_type == "Group":
+        qs = visible_programs(reader).select_related("organization").order_by("name", "id")
+        rows, total = _page(_criteria(qs, search, ("name",)), search)
+        return [group_resource(p, p.organization) for p in rows], total
     if resource_type == "Practitioner":
         qs = _staff(reader).order_by("display_name", "id")
         rows, total = _page(_criteria(qs, search, ("display_name",)), search)

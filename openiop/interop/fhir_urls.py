@@ -20,8 +20,6 @@ urlpatterns = [
         bulk_rest.export_download,
         name="export-file",
     ),
-    re_path(rf"^Group/{ID}$", bulk_rest.group_read, name="group-read"),
-    path("Group", bulk_rest.group_search, name="group-search"),
     re_path(rf"^Patient/{ID}/\$everything$", search.everything, name="everything"),
     re_path(rf"^{TYPE}/_search$", search.search_post, name="search-post"),
     re_path(rf"^{TYPE}/{ID}$", rest.read, name="read"),

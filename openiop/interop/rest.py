@@ -44,7 +44,7 @@ class Unauthenticated(ApplicationError):
 
 
 def supported_types() -> tuple[str, ...]:
-    return BASE_TYPES + extensions.provided_types() + DIRECTORY_TYPES + ("AuditEvent",)
+    return BASE_TYPES + extensions.provided_types() + DIRECTORY_TYPES + ("Group", "AuditEvent")
 
 
 def fhir_response(data: dict, status: int = 200, *, notice: bool = False) -> HttpResponse:
@@ -220,7 +220,7 @@ def metadata(request):
 @fhir_view()
 def read(request, reader: Reader, resource_type: str, resource_id: str):
     require_type(reader, resource_type)
-    if resource_type in DIRECTORY_TYPES:
+    if resource_type in DIRECTORY_TYPES or resource_type == "Group":
         resource = directory.read(reader, resource_type, resource_id)
         if resource is None:
             raise Http404

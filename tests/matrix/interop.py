@@ -19,7 +19,6 @@ def _job(c):
 # administrators); without Prefer: respond-async a kick-off is a 400
 EXPORTERS = {"director_a", "admin"}
 OTHERS = {"clinician_a", "readonly_a", "clinician_b", "prescriber_a", "intake", "auditor"}
-GROUP_READERS = {"clinician_a", "readonly_a", "director_a", "prescriber_a", "intake", "admin"}
 
 
 MATRIX = {
@@ -123,16 +122,10 @@ MATRIX = {
         None,
         api((), hidden=OTHERS | EXPORTERS | {"patient_user"}),
     ),
-    (f"fhir/R4/^Group/{ID}$", "group-read"): (
-        "get",
-        lambda c: f"/fhir/R4/Group/{c.program_a.uuid}",
+    (f"fhir/R4/^{TYPE}/_search$", "search-post"): (
+        "post",
+        lambda c: "/fhir/R4/Patient/_search",
         None,
-        api(GROUP_READERS - {"clinician_b"}, hidden={"clinician_b"}),
-    ),
-    ("fhir/R4/Group", "group-search"): (
-        "get",
-        lambda c: "/fhir/R4/Group",
-        None,
-        api(GROUP_READERS | {"clinician_b"}),
+        api(PATIENT_READERS | {"clinician_b"}),
     ),
 }

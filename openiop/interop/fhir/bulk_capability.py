@@ -1,5 +1,5 @@
 """What the CapabilityStatement says of Bulk Data export (Bulk Data Access 2.0):
-the three `$export` operations and the Group resource (a program's patients)."""
+the three `$export` operations, one of them on Group (a program)."""
 
 BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
 EXPORT_NOTE = (
@@ -9,28 +9,16 @@ EXPORT_NOTE = (
     "Staff tokens only; what the requester may read of each patient; files kept "
     "for BULK_EXPORT_EXPIRE_HOURS."
 )
-GROUP = {
-    "type": "Group",
-    "interaction": [{"code": "read"}, {"code": "search-type"}],
-    "searchParam": [
-        {"name": "_id", "type": "token"},
-        {"name": "identifier", "type": "token", "documentation": "urn:ietf:rfc:3986|urn:uuid:…"},
-        {"name": "name", "type": "string"},
-        {"name": "_count", "type": "number"},
-    ],
-    "operation": [
-        {
-            "name": "export",
-            "definition": f"{BULK_DATA}/OperationDefinition/group-export",
-            "documentation": "A Group is one program: its patients with an episode in it, "
-            "current or past. " + EXPORT_NOTE,
-        }
-    ],
+GROUP_EXPORT = {
+    "name": "export",
+    "definition": f"{BULK_DATA}/OperationDefinition/group-export",
+    "documentation": "A Group is one program: its patients with an episode in it, "
+    "current or past. " + EXPORT_NOTE,
 }
 
 
 def with_bulk_data(statement: dict) -> dict:
-    """Add the Bulk Data operations and the Group resource to a statement."""
+    """Add the Bulk Data operations to a statement."""
     statement["instantiates"] = [f"{BULK_DATA}/CapabilityStatement/bulk-data"]
     rest = statement["rest"][0]
     rest.setdefault("operation", []).append(
@@ -42,6 +30,8 @@ def with_bulk_data(statement: dict) -> dict:
         }
     )
     for resource in rest["resource"]:
+        if resource["type"] == "Group":
+            resource.setdefault("operation", []).append(dict(GROUP_EXPORT))
         if resource["type"] == "Patient":
             resource.setdefault("operation", []).append(
                 {
@@ -51,11 +41,4 @@ def with_bulk_data(statement: dict) -> dict:
                     "sites, programs and staff. " + EXPORT_NOTE,
                 }
             )
-    rest["resource"] = [r for r in rest["resource"] if r["type"] != "Group"] + [
-        {
-            **GROUP,
-            "searchParam": [dict(p) for p in GROUP["searchParam"]],
-            "operation": [dict(o) for o in GROUP["operation"]],
-        }
-    ]
     return statement

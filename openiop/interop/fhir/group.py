@@ -29,7 +29,7 @@ def group_resource(program, organization) -> dict:
                 }
             ]
         },
-        "name": f"Patients of {program.name}",
+        "name": program.name,  # what Group?name= searches; the code says whose patients
         "managingEntity": ref("Organization", organization.uuid, organization.name),
         "characteristic": [
             {

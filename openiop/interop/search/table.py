@@ -177,6 +177,19 @@ for _directory_type in ("Organization", "Location", "HealthcareService", "Practi
         _p("_id", "token", definition=f"{SPEC}/Resource-id", modifiers=()),
         _NAME,
     )
+# a program, as the Group Bulk Data exports (fhir/group.py)
+PARAMS["Group"] = (
+    _p("_id", "token", definition=f"{SPEC}/Resource-id", modifiers=()),
+    _p(
+        "identifier",
+        "token",
+        "identifier",
+        definition=f"{SPEC}/Group-identifier",
+        documentation="urn:ietf:rfc:3986|urn:uuid:<id>",
+        modifiers=(),
+    ),
+    _NAME,
+)
 PARAMS["AuditEvent"] = (
     _p("patient", "reference", definition=f"{SPEC}/AuditEvent-patient"),
     _p(

@@ -50,7 +50,7 @@ def search(request, reader: Reader, resource_type: str):
 @fhir_view(methods=("POST",))
 def search_post(request, reader: Reader, resource_type: str):
     """POST [type]/_search: the parameters in a form body (and the query string)."""
-    if request.content_type != FORM:
+    if request.content_type not in (FORM, "multipart/form-data"):
         return error_response(415, f"Send the search parameters as {FORM}.")
     params = request.GET.copy()
     for key in request.POST:
@@ -65,7 +65,7 @@ def _search(request, reader: Reader, resource_type: str, params: QueryDict):
         raise PermissionDenied(
             "A party outside the program is not told totals: ask for the resources."
         )
-    if resource_type in DIRECTORY_TYPES or resource_type == "AuditEvent":
+    if resource_type in DIRECTORY_TYPES or resource_type in ("Group", "AuditEvent"):
         resources, total = directory.search(reader, found)
         return fhir_response(_searchset(request, found, resources, total))
     if resource_type == "Patient":
