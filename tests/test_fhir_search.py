@@ -427,3 +427,43 @@ def test_an_included_patient_is_accounted_for_as_disclosed(client, cast):
     disclosure = Disclosure.objects.get()
     assert "Patient" in disclosure.description and "Condition" in disclosure.description
     assert disclosure.resource_count == len(found["entry"])
+
+
+# from the outside check ---------------------------------------------------------------
+
+
+def test_too_many_values_or_an_empty_one_is_a_400_not_a_500(client, everyone, token):
+    many = ",".join(f"a{i}" for i in range(500))
+    for params in ({"name": many}, {"identifier": many}, {"name": ","}, {"given:contains": "a,"}):
+        response = get(client, "Patient", token, **params)
+        assert response.status_code == 400, params
+        validate(body(response))
+    repeated = client.get(
+        "/fhir/R4/Patient?" + "&".join(f"birthdate=ne19{i:02d}" for i in range(60)),
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert repeated.status_code == 400
+    assert get(client, "Practitioner", token, name=many).status_code == 400
+
+
+def test_unknown_elements_are_said_or_refused(client, everyone, token):
+    found = body(get(client, "Patient", token, _elements="bogus,birthDate"))
+    assert self_params(found)["_elements"] == ["birthDate"]
+    outcome = [e for e in found["entry"] if e["search"]["mode"] == "outcome"]
+    assert "bogus" in outcome[0]["resource"]["issue"][0]["diagnostics"]
+    strict = get(client, "Patient", token, {"Prefer": "handling=strict"}, _elements="bogus")
+    assert strict.status_code == 400
+    patient = str(everyone[0].uuid)
+    obs = bundle_resources(
+        body(get(client, "Observation", token, patient=patient, _elements="effective"))
+    )[0]
+    assert "effectiveDateTime" in obs and "code" not in obs
+
+
+def test_no_link_leads_past_the_end(client, everyone, token):
+    a = everyone[0]
+    counted = body(get(client, f"Patient/{a.uuid}/$everything", token, _count="0"))
+    assert counted["total"] > 0 and [x["relation"] for x in counted["link"]] == ["self"]
+    past = body(get(client, "Patient", token, _page="99", _count="1"))
+    previous = next(x["url"] for x in past["link"] if x["relation"] == "previous")
+    assert parse_qs(urlparse(previous).query)["_page"] == ["2"]  # two patients, one a page

@@ -123,11 +123,18 @@ def _start(resource: dict, paths) -> dt.datetime:
 def subset(resource: dict, names: tuple[str, ...]) -> dict:
     """Only the elements asked for (_elements), tagged SUBSETTED (3.1.1.5.10); it
     no longer claims a profile (it may lack what the profile makes mandatory)."""
-    out = {k: v for k, v in resource.items() if k in ALWAYS_KEPT or k in names}
+    out = {k: v for k, v in resource.items() if k in ALWAYS_KEPT or _named(k, names)}
     meta = {k: v for k, v in (out.get("meta") or {}).items() if k != "profile"}
     meta["tag"] = [*meta.get("tag", []), SUBSETTED]
     out["meta"] = meta
     return out
+
+
+def _named(key: str, names: tuple[str, ...]) -> bool:
+    """`effective` names effectiveDateTime, effectivePeriod... (a choice element)."""
+    return key in names or any(
+        key.startswith(n) and key[len(n) : len(n) + 1].isupper() for n in names
+    )
 
 
 def without_text(resource: dict) -> dict:

@@ -11,6 +11,9 @@ a 400 either way (3.1.1.5.9).
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+
+from fhir.resources.R4B import get_fhir_model_class
 
 from openiop.core.errors import ApplicationError
 from openiop.interop.search import values
@@ -20,7 +23,13 @@ MAX_COUNT = 100
 DEFAULT_COUNT = 20
 MAX_PAGE = 100_000
 SUMMARIES = ("count", "false", "data")
+MAX_VALUES = 100  # OR-ed values of one parameter, repeats included
+MAX_CRITERIA = 50  # criteria in one search
 ELEMENT = re.compile(r"^[a-z][A-Za-z0-9]{0,63}$")
+CHOICE = re.compile(
+    r"^([a-z][A-Za-z]*?)(DateTime|Period|Quantity|CodeableConcept|String|Boolean|Integer"
+    r"|Range|Ratio|Time|Date|Reference|Age|Duration|Timing|Instant|Uri|Attachment)$"
+)
 
 
 @dataclass
@@ -61,6 +70,18 @@ class SearchRequest:
             out.append(("_sort", ",".join(("-" if d else "") + k for k, d in self.sort)))
         out += [("_include", i) for i in self.includes]
         return out
+
+
+@cache
+def element_names(resource_type: str) -> frozenset[str]:
+    """The type's elements as FHIR R4 names them (fhir.resources' models), and
+    the base name of a choice element (`effective` for effectiveDateTime)."""
+    try:
+        names = get_fhir_model_class(resource_type).elements_sequence()
+    except (KeyError, ValueError, AttributeError):
+        return frozenset()
+    bases = {m.group(1) for n in names if (m := CHOICE.match(n))}
+    return frozenset(names) | {b for b in bases if b not in names}
 
 
 def is_strict(request, external: bool) -> bool:
@@ -107,10 +128,12 @@ def parse(resource_type: str, params, *, strict: bool) -> SearchRequest:
             raise _bad(
                 key, f"{key}: the modifier :{modifier} is not supported (allowed: {allowed})."
             )
-        for raw in raw_values:
-            out.criteria.append(
-                Criterion(param, modifier, _parse_values(key, param, modifier, raw), (key, raw))
-            )
+        parsed = [(raw, _parse_values(key, param, modifier, raw)) for raw in raw_values]
+        if sum(len(v) for _raw, v in parsed) > MAX_VALUES:
+            raise _bad(key, f"{key}: at most {MAX_VALUES} values in one search.")
+        out.criteria += [Criterion(param, modifier, v, (key, raw)) for raw, v in parsed]
+        if len(out.criteria) > MAX_CRITERIA:
+            raise _bad(key, f"At most {MAX_CRITERIA} search criteria in one search.")
     out.count, out.page = count_page(params)
     return out
 
@@ -124,6 +147,8 @@ def _parse_values(key: str, param: Param, modifier: str, raw: str) -> list:
                 raise values.BadValue(f"{key} is true or false.")
             return [raw == "true"]
         parts = values.split_or(raw)
+        if "" in parts:
+            raise values.BadValue("a comma-separated list has an empty value.")
         if param.type == "date":
             return [values.parse_date(p) for p in parts]
         if param.type == "token":
@@ -146,7 +171,11 @@ def _result_parameter(out: SearchRequest, name: str, raw_values: list[str], unkn
         names = tuple(dict.fromkeys(e.strip() for e in raw.split(",") if e.strip()))
         if not names or not all(ELEMENT.match(e) for e in names):
             raise _bad(name, "_elements is a comma-separated list of element names.")
-        out.elements = names
+        known = element_names(out.resource_type)
+        for element in names:
+            if element not in known:
+                unknown(name, f"_elements: {out.resource_type} has no element {element}.")
+        out.elements = tuple(e for e in names if e in known)
     elif name == "_sort":
         keys = SORTS.get(out.resource_type, ())
         for item in (s.strip() for s in raw.split(",")):

@@ -168,8 +168,8 @@ def _links(path, applied, page, count, total, count_only) -> list[dict]:
     links = [{"relation": "self", "url": url(page)}]
     if not count_only and page * count < total:
         links.append({"relation": "next", "url": url(page + 1)})
-    if not count_only and page > 1:
-        links.append({"relation": "previous", "url": url(page - 1)})
+    if not count_only and page > 1:  # past the end: the last page that has entries
+        links.append({"relation": "previous", "url": url(min(page - 1, -(-total // count) or 1))})
     return links
 
 
@@ -217,7 +217,7 @@ def everything(request, reader: Reader, resource_id: str):
         now=timezone.now(),
         notice=reader.external,
         total=None if reader.external else len(resources),
-        links=_links(path, applied, found.page, found.count, len(resources), False),
+        links=_links(path, applied, found.page, found.count, len(resources), found.count == 0),
     )
     if export.bundle["meta"].get("security"):
         out["meta"]["security"] = export.bundle["meta"]["security"]
