@@ -273,3 +273,54 @@ def test_a_site_domain_that_is_not_a_domain_is_refused():
         SITE_DOMAIN="IOP.Example.org",
     )
     assert fine.stdout.strip() == "iop.example.org", fine.stderr
+
+
+def _sunday(month: int, nth: int) -> dt.date:
+    first = dt.date(YEAR, month, 1)
+    return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def test_an_end_in_the_repeated_hour_is_read_exactly(cast):
+    """00:30 PDT for 90 minutes ends at 01:00 PST, a wall time the clocks show twice;
+    written as 01:00 local it would be read as the first showing (RFC 5545 3.3.5),
+    an hour early (found by an outside check with ical.js)."""
+    site = cast.program_a.site
+    site.time_zone = "America/Los_Angeles"
+    site.save(update_fields=["time_zone"])
+    w = world(cast, patients=0, series=False)
+    session = session_create(
+        actor=cast.director_a,
+        program=cast.program_a,
+        session_type=w.types["group_therapy"],
+        date=_sunday(11, 1),
+        start_time=dt.time(0, 30),
+        duration_min=90,
+        room=w.group_room,
+    )
+    session = Session.objects.select_related("session_type", "room", "program__site").get(
+        pk=session.pk
+    )
+    body = feed_calendar([session], name="Night")
+    event = vobject.readOne(body.decode()).vevent
+    assert event.dtend.value.astimezone(dt.UTC) == session.ends_at
+    assert event.dtstart.value.astimezone(dt.UTC) == session.starts_at
+
+
+def test_a_time_the_clocks_skip_is_refused(cast):
+    from openiop.core.errors import ApplicationError
+
+    site = cast.program_a.site
+    site.time_zone = "America/Los_Angeles"
+    site.save(update_fields=["time_zone"])
+    w = world(cast, patients=0, series=False)
+    with pytest.raises(ApplicationError) as refused:
+        session_create(
+            actor=cast.director_a,
+            program=cast.program_a,
+            session_type=w.types["group_therapy"],
+            date=_sunday(3, 2),
+            start_time=dt.time(2, 30),
+            room=w.group_room,
+        )
+    assert "start_time" in refused.value.fields and "skip" in refused.value.message
+    assert not Session.objects.filter(date=_sunday(3, 2)).exists()

@@ -46,7 +46,10 @@ def feed_calendar(sessions, *, name: str, cancelled=frozenset()) -> bytes:
         ev.add("uid", event_uid(s))
         ev.add("dtstamp", s.updated_at.astimezone(dt.UTC))
         ev.add("dtstart", localtime.local_instant(s.date, s.start_time, s.time_zone))
-        ev.add("dtend", s.ends_at.astimezone(localtime.zone(s.time_zone)))
+        ends = s.ends_at.astimezone(localtime.zone(s.time_zone))
+        # an end at a wall time the clocks show twice (the hour after a fall-back) is
+        # read as its first showing (RFC 5545 3.3.5): written in UTC, it is exact
+        ev.add("dtend", ends if localtime.unambiguous(ends) else s.ends_at.astimezone(dt.UTC))
         ev.add("summary", s.session_type.name)
         if s.room_id:
             site = s.program.site

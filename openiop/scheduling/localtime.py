@@ -20,6 +20,18 @@ def local_instant(date: dt.date, time: dt.time, time_zone: str) -> dt.datetime:
     return dt.datetime.combine(date, time).replace(tzinfo=zone(time_zone), fold=0)
 
 
+def unambiguous(moment: dt.datetime) -> bool:
+    """Whether this local wall time names one instant (not in a repeated hour)."""
+    return moment.replace(fold=0).utcoffset() == moment.replace(fold=1).utcoffset()
+
+
+def exists(date: dt.date, time: dt.time, time_zone: str) -> bool:
+    """Whether the clocks show this time on this day (not in a skipped hour)."""
+    local = local_instant(date, time, time_zone)
+    back = local.astimezone(dt.UTC).astimezone(zone(time_zone)).replace(tzinfo=None)
+    return back == dt.datetime.combine(date, time)
+
+
 def to_utc(date: dt.date, time: dt.time, time_zone: str) -> dt.datetime:
     return local_instant(date, time, time_zone).astimezone(dt.UTC)
 

@@ -221,6 +221,14 @@ def session_create(
     if topic and topic not in session_type.curriculum and session_type.curriculum:
         raise ApplicationError.for_field("topic", "Choose a topic of the workshop's curriculum.")
     check_facilitator(program, session_type, facilitator, date)
+    if isinstance(start_time, dt.time) and not localtime.exists(
+        date, start_time, program.site.time_zone
+    ):
+        raise ApplicationError.for_field(
+            "start_time",
+            f"The clocks skip {start_time:%H:%M} on {date:%B %d, %Y} (daylight saving time "
+            "begins): choose another time.",
+        )
     session = build_session(
         program=program,
         session_type=session_type,
