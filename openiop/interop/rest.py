@@ -148,8 +148,11 @@ def require_type(reader: Reader, resource_type: str) -> None:
 # disclosure or audit of what was read -------------------------------------------
 
 
-def account(reader: Reader, opened: Opened, resources: list[dict], interaction: str):
-    """A read by a party outside the program is a disclosure; by staff, an audited read."""
+def account(
+    reader: Reader, opened: Opened, resources: list[dict], interaction: str, *, notice=True
+):
+    """A read by a party outside the program is a disclosure (the resources get
+    the redisclosure notice unless they carry it already); by staff, an audited read."""
     patient = opened.patient
     if reader.external:
         cats = sorted({CATEGORY_OF.get(r["resourceType"], "demographics") for r in resources})
@@ -166,7 +169,7 @@ def account(reader: Reader, opened: Opened, resources: list[dict], interaction: 
             description=f"FHIR {interaction}: " + ", ".join(f"{n} {t}" for t, n in types.items()),
             resource_count=len(resources),
         )
-        for r in resources:
+        for r in resources if notice else ():
             add_notice(r)
     else:
         audit_read(

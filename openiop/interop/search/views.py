@@ -12,14 +12,12 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from openiop.audit.services import audit_read
-from openiop.consent.models import Channel
-from openiop.consent.services import disclosure_record
 from openiop.core.errors import ApplicationError, PermissionDenied
 from openiop.interop import directory
 from openiop.interop.access import Opened, Reader
 from openiop.interop.fhir.bundle import add_notice, bundle
 from openiop.interop.fhir.operation_outcome import issue, outcome
-from openiop.interop.fhir.record import CATEGORY_OF, DIRECTORY_TYPES, TYPES, patient_resources
+from openiop.interop.fhir.record import DIRECTORY_TYPES, TYPES, patient_resources
 from openiop.interop.rest import (
     account,
     base_url,
@@ -207,7 +205,8 @@ def everything(request, reader: Reader, resource_id: str):
         resources = [r for r in resources if _changed_since(r, since)]
     shown = _page_of(resources, found)
     patient_data = [r for r in shown if r["resourceType"] in TYPES]
-    _account_everything(reader, opened, patient_data)
+    if patient_data or not reader.external:  # the export's resources carry the notice
+        account(reader, opened, patient_data, "everything", notice=False)
     applied = [(k, request.GET[k]) for k in ("_since", "_type") if request.GET.get(k)]
     path = f"{base_url(request)}/Patient/{resource_id}/$everything"
     out = bundle(
@@ -256,31 +255,3 @@ def _changed_since(resource: dict, since) -> bool:
     updated = (resource.get("meta") or {}).get("lastUpdated")
     found = values.target_range(updated) if updated else None
     return found is None or found[0] >= since
-
-
-def _account_everything(reader: Reader, opened: Opened, patient_data: list[dict]) -> None:
-    patient = opened.patient
-    if reader.external:
-        if not patient_data:
-            return
-        counts: dict[str, int] = {}
-        for r in patient_data:
-            counts[r["resourceType"]] = counts.get(r["resourceType"], 0) + 1
-        disclosure_record(
-            actor=reader.user,
-            patient=patient,
-            consent=opened.consent,
-            recipient=reader.recipient,
-            categories=sorted({CATEGORY_OF.get(t, "demographics") for t in counts}),
-            channel=Channel.FHIR_API,
-            description="FHIR $everything: " + ", ".join(f"{n} {t}" for t, n in counts.items()),
-            resource_count=len(patient_data),
-        )
-    else:
-        audit_read(
-            actor=reader.user,
-            event="fhir.everything",
-            obj=patient,
-            patient=patient,
-            detail={"types": sorted({r["resourceType"] for r in patient_data})},
-        )
