@@ -72,13 +72,14 @@ def _check_ages(program, patient, admitted_on: dt.date) -> None:
 INTENSIVE = ("2.1", "2.5")  # intensive outpatient, partial hospitalization
 
 
-def _check_one_level(program, patient) -> None:
+def _check_one_level(program, patient, lock: bool = True) -> None:
     """One intensive level of care at a time: an open episode at the other
     intensive level (IOP, PHP) is ended first. Checked with the patient's row
-    locked, so two admissions at once cannot both pass."""
+    locked when admitting, so two admissions at once cannot both pass."""
     if program.level_of_care not in INTENSIVE:
         return
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    if lock:
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
     other = (
         Episode.objects.filter(
             patient=patient, status=EpisodeStatus.ACTIVE, program__level_of_care__in=INTENSIVE
@@ -93,6 +94,47 @@ def _check_one_level(program, patient) -> None:
             f"The patient is in {other.program.name} ({LEVELS[other.program.level_of_care]}): "
             "discharge them there first; one level of care at a time.",
         )
+
+
+def admission_check(
+    *,
+    program,
+    patient,
+    admitted_on: dt.date,
+    admission_type: str,
+    referral_source: str,
+    track=None,
+    primary_clinician=None,
+    lock: bool = False,
+) -> None:
+    """The admission rules, writing nothing: ApplicationError if `patient` cannot
+    be admitted to `program` on `admitted_on`. `patient` may be one about to be
+    registered (unsaved: no episodes yet). `lock`: inside the admission's
+    transaction, the patient's row is locked for the one-level rule."""
+    if program.organization_id != patient.organization_id:
+        raise ApplicationError.for_field("program", "Choose a program of this organization.")
+    if not program.is_active:
+        raise ApplicationError.for_field("program", "This program is not taking admissions.")
+    if admission_type not in AdmissionType.values:
+        raise ApplicationError.for_field("admission_type", "Choose how the patient arrives.")
+    if referral_source not in ReferralSource.values:
+        raise ApplicationError.for_field("referral_source", "Choose the referral source.")
+    if not isinstance(admitted_on, dt.date) or admitted_on > program_today(program):
+        raise ApplicationError.for_field(
+            "admitted_on", "The admission date cannot be in the future."
+        )
+    if admitted_on < patient.date_of_birth:
+        raise ApplicationError.for_field("admitted_on", "The admission date is before birth.")
+    _check_ages(program, patient, admitted_on)
+    _check_track(program, track)
+    _check_staff(program, primary_clinician)
+    if patient.pk is None:
+        return
+    if Episode.objects.filter(
+        patient=patient, program=program, status=EpisodeStatus.ACTIVE
+    ).exists():
+        raise ApplicationError.for_field("program", SECOND_OPEN)
+    _check_one_level(program, patient, lock=lock)
 
 
 def episode_admit(
@@ -113,30 +155,11 @@ def episode_admit(
         program_id=program.pk,
         action=Action.CREATE,
     )
-    if program.organization_id != patient.organization_id:
-        raise ApplicationError.for_field("program", "Choose a program of this organization.")
-    if not program.is_active:
-        raise ApplicationError.for_field("program", "This program is not taking admissions.")
-    if admission_type not in AdmissionType.values:
-        raise ApplicationError.for_field("admission_type", "Choose how the patient arrives.")
-    if referral_source not in ReferralSource.values:
-        raise ApplicationError.for_field("referral_source", "Choose the referral source.")
-    if not isinstance(admitted_on, dt.date) or admitted_on > program_today(program):
-        raise ApplicationError.for_field(
-            "admitted_on", "The admission date cannot be in the future."
-        )
-    if admitted_on < patient.date_of_birth:
-        raise ApplicationError.for_field("admitted_on", "The admission date is before birth.")
-    _check_ages(program, patient, admitted_on)
-    _check_track(program, track)
-    _check_staff(program, primary_clinician)
-    if Episode.objects.filter(
-        patient=patient, program=program, status=EpisodeStatus.ACTIVE
-    ).exists():
-        raise ApplicationError.for_field("program", SECOND_OPEN)
+    rules = dict(admission_type=admission_type, referral_source=referral_source)
+    rules.update(admitted_on=admitted_on, track=track, primary_clinician=primary_clinician)
     try:
         with transaction.atomic():
-            _check_one_level(program, patient)
+            admission_check(program=program, patient=patient, lock=True, **rules)
             episode = Episode.objects.create(
                 organization_id=program.organization_id,
                 patient=patient,

@@ -16,6 +16,7 @@ from openiop.core.decorators import requires
 from openiop.core.errors import ApplicationError
 from openiop.core.forms import apply_errors
 from openiop.interop.services import import_upload as uploads
+from openiop.interop.services.import_decide import import_decide
 from openiop.interop.services.import_run import import_run
 from openiop.interop.services.importer import MAX_BYTES, TOO_LARGE, ImportRefused, parse_bundle
 from openiop.organizations.models import Program
@@ -87,16 +88,17 @@ def import_bundle(request):
                 form.cleaned_data["admitted_on"] or plan.episode_start or timezone.localdate(),
                 timezone.localdate(),
             )
+            choice = {
+                "actor": request.user,
+                "organization": program.organization,
+                "plan": plan,
+                "program": program,
+                "admitted_on": admitted_on,
+                "admission_type": form.cleaned_data["admission_type"],
+                "referral_source": form.cleaned_data["referral_source"],
+            }
             if request.POST.get("confirm") and form.cleaned_data.get("upload"):
-                result = import_run(
-                    actor=request.user,
-                    organization=program.organization,
-                    plan=plan,
-                    program=program,
-                    admitted_on=admitted_on,
-                    admission_type=form.cleaned_data["admission_type"],
-                    referral_source=form.cleaned_data["referral_source"],
-                )
+                result = import_run(**choice)
                 uploads.upload_discard(upload)
                 made = ", ".join(
                     f"{n} {k.replace('_', ' ')}" for k, n in result.created.items() if n
@@ -105,7 +107,15 @@ def import_bundle(request):
                 for note in result.notes:
                     messages.info(request, note)
                 return redirect("patients:chart", patient_uuid=result.patient.uuid)
-            ctx.update(plan=plan, admitted_on=admitted_on, upload=upload, program=program)
+            # the preview: decided by the rules the import applies
+            decision = import_decide(**choice)
+            ctx.update(
+                plan=plan,
+                decision=decision,
+                admitted_on=admitted_on,
+                upload=upload,
+                program=program,
+            )
         except ImportRefused as exc:
             ctx["refused"] = exc
             if exc.partial_birth_date is not None and upload is not None:
@@ -113,6 +123,15 @@ def import_bundle(request):
             else:
                 uploads.upload_discard(upload)  # nothing more can be done with it
         except ApplicationError as exc:
+            if upload is not None and exc.fields and "bundle" not in exc.fields:
+                # e.g. an age the program does not admit: the upload is kept, another
+                # program (or date) can be chosen without choosing the file again
+                data = {**request.POST.dict(), "upload": str(upload.uuid)}
+                form = ImportForm(data, actor=request.user)
+                form.is_valid()
+                ctx.update(form=form, kept=upload)
+            else:
+                uploads.upload_discard(upload)
             apply_errors(form, exc)
     elif request.method == "GET":
         uploads.uploads_sweep()

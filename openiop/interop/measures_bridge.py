@@ -200,4 +200,7 @@ def register() -> None:
     extensions.register_loader(load_scores, types=TYPES, finder=find_patient)
     import_extensions.register("QuestionnaireResponse", map_questionnaire_response)
     import_extensions.register("Observation", map_observation)
+    import_extensions.register_requirement(
+        "Scores", "measure.record", "QuestionnaireResponse", "your role does not record measures"
+    )
     import_extensions.register_runner(run_scores)

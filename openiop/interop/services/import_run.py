@@ -1,20 +1,18 @@
-"""Carry out an import plan: all of it in one transaction, or nothing."""
+"""Carry out an import plan: all of it in one transaction, or nothing. What is
+written is what `import_decide` decides (the same decision the preview shows)."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.utils import timezone
 
-from openiop.access.scope import can
-from openiop.access.services import require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.care.models import Episode, EpisodeStatus
-from openiop.core.errors import ApplicationError
+from openiop.care.models import EpisodeStatus
 from openiop.interop import import_extensions
+from openiop.interop.services.import_decide import ImportDecision, import_decide
 from openiop.interop.services.importer import ImportPlan
-from openiop.patients.models import Patient
 
 OBJECTIVE_DAYS = 30
 
@@ -42,15 +40,6 @@ def import_run(
     from openiop.care.services import episode_admit
     from openiop.patients.services import patient_register, support_person_add
 
-    require(
-        actor,
-        "fhir.import",
-        organization_id=organization.pk,
-        program_id=program.pk,
-        action=Action.CREATE,
-    )
-    if program.organization_id != organization.pk:
-        raise ApplicationError.for_field("program", "Choose a program of this organization.")
     admission = {
         "program": program,
         "track": track,
@@ -62,68 +51,53 @@ def import_run(
     created = {"patient": 0, "support_persons": 0, "diagnoses": 0, "goals": 0, "objectives": 0}
     notes: list[str] = []
     with transaction.atomic():
-        if plan.match is not None:
-            patient = plan.match
-            if not Patient.objects.visible_to(actor, "view").filter(pk=patient.pk).exists():
-                raise ApplicationError(
-                    "A patient with this name and birth date is already registered in a program "
-                    "you do not work in; ask its staff to admit them."
-                )
-            episode = Episode.objects.filter(
-                patient=patient, program=program, status=EpisodeStatus.ACTIVE
-            ).first() or episode_admit(actor=actor, patient=patient, **admission)
-            known = set(patient.support_persons.values_list("name", flat=True))
-            notes.append(f"Matched {patient.display_name} ({patient.mrn}), already registered.")
-        else:
+        decision = import_decide(actor=actor, organization=organization, plan=plan, **admission)
+        patient, episode = decision.patient, decision.episode
+        if patient is None:
             patient = patient_register(
                 actor=actor, organization=organization, admission=admission, **plan.patient
             )
             episode = patient.episodes.get(program=program, status=EpisodeStatus.ACTIVE)
             created["patient"] = 1
-            known = set()
-        for person in plan.support_persons:
-            if person["name"] in known:
-                continue
+        else:
+            episode = episode or episode_admit(actor=actor, patient=patient, **admission)
+            notes.append(f"Matched {patient.display_name} ({patient.mrn}), already registered.")
+        for person in decision.support_persons:
             support_person_add(actor=actor, patient=patient, **person)
             created["support_persons"] += 1
-        if plan.support_persons:
+        if decision.support_persons:
             notes.append(
                 "Consent to involve support persons was not carried over: ask the patient."
             )
-        writes_plan = can(
-            actor, "plan.change", organization_id=organization.pk, program_id=program.pk
-        )
-        if (plan.diagnoses or plan.goals) and not writes_plan:
-            notes.append(
-                f"{len(plan.diagnoses)} diagnosis(es) and {len(plan.goals)} goal(s) were not "
-                "imported: your role does not write the clinical record; a clinician can add them."
-            )
-        diagnoses = _diagnoses(actor, episode, plan, created) if writes_plan else {}
-        if writes_plan and plan.goals:
-            _goals(actor, episode, plan, diagnoses, created, notes)
+        notes += decision.notes
+        diagnoses = _diagnoses(actor, episode, decision, created)
+        if decision.goals:
+            _goals(actor, episode, decision, diagnoses, created, notes)
+        decided = replace(plan, extra=decision.extra)
         for runner in import_extensions.runners():
-            notes += runner(actor, episode, plan, created)
+            notes += runner(actor, episode, decided, created)
         audit_record(
             actor=actor,
             action=Action.CREATE,
             event="fhir.import",
             obj=patient,
             patient=patient,
-            detail={"created": created, "skipped": len(plan.skipped)},
+            detail={"created": created, "skipped": len(decision.skipped)},
         )
     return ImportResult(patient=patient, episode=episode, created=created, notes=notes)
 
 
-def _diagnoses(actor, episode, plan: ImportPlan, created: dict) -> dict:
+def _diagnoses(actor, episode, decision: ImportDecision, created: dict) -> dict:
+    """The diagnoses decided, by code, with the episode's active ones (a goal's
+    problem names them)."""
     from openiop.care.plans.models import DiagnosisStatus
     from openiop.care.plans.services.assessment import diagnosis_add, diagnosis_set_status
 
+    plan = decision.plan
     today = timezone.localdate()
-    out = {}
+    out = {d.code: d for d in episode.diagnoses.filter(status=DiagnosisStatus.ACTIVE)}
     primary_done = False
-    for d in plan.diagnoses:
-        if episode.diagnoses.filter(code=d["code"], status=DiagnosisStatus.ACTIVE).exists():
-            continue
+    for d in decision.diagnoses:
         when = d["diagnosed_on"] if d["diagnosed_on"] and d["diagnosed_on"] <= today else today
         diagnosis = diagnosis_add(
             actor=actor,
@@ -141,17 +115,13 @@ def _diagnoses(actor, episode, plan: ImportPlan, created: dict) -> dict:
     return out
 
 
-def _goals(actor, episode, plan: ImportPlan, diagnoses: dict, created: dict, notes: list) -> None:
-    from openiop.care.plans.plan_models import PlanStatus, TreatmentPlan
+def _goals(actor, episode, decision: ImportDecision, diagnoses: dict, created, notes) -> None:
     from openiop.care.plans.services.plan import plan_item_save, plan_start
 
-    if TreatmentPlan.objects.filter(episode=episode, status=PlanStatus.OPEN).exists():
-        notes.append("The episode already has a treatment plan: the goals were not added to it.")
-        return
     tplan = plan_start(actor=actor, episode=episode)
     fallback = max(episode.admitted_on, timezone.localdate()) + dt.timedelta(days=OBJECTIVE_DAYS)
     problems: dict[str, object] = {}
-    for g in plan.goals:
+    for g in decision.goals:
         problem = problems.get(g["problem"])
         if problem is None:
             linked = [diagnoses[c] for c in g.get("codes", []) if c in diagnoses]
