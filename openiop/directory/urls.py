@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openiop.directory import views
+from openiop.directory import staff_views, views
 
 app_name = "directory"
 urlpatterns = [
@@ -14,14 +14,14 @@ urlpatterns = [
     path("find/<uuid:facility_uuid>/", views.facility, name="facility"),
     path("find/<uuid:facility_uuid>/testimonial/", views.testimonial_new, name="testimonial_new"),
     # staff: what a program publishes
-    path("directory/", views.manage, name="manage"),
-    path("directory/testimonials/", views.testimonials, name="testimonials"),
+    path("directory/", staff_views.manage, name="manage"),
+    path("directory/testimonials/", staff_views.testimonials, name="testimonials"),
     path(
         "directory/testimonials/<uuid:testimonial_uuid>/",
-        views.testimonial_moderate,
+        staff_views.testimonial_moderate,
         name="testimonial_moderate",
     ),
-    path("directory/me/", views.my_listing, name="my_listing"),
-    path("directory/<uuid:program_uuid>/", views.profile_edit, name="profile_edit"),
-    path("directory/<uuid:program_uuid>/wait-time/", views.wait_time, name="wait_time"),
+    path("directory/me/", staff_views.my_listing, name="my_listing"),
+    path("directory/<uuid:program_uuid>/", staff_views.profile_edit, name="profile_edit"),
+    path("directory/<uuid:program_uuid>/wait-time/", staff_views.wait_time, name="wait_time"),
 ]
