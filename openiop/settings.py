@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "openiop.interop",
     "openiop.scheduling",
     "openiop.messaging",
+    "openiop.billing",
     # background work (django-tasks, database backend; worker: `openiop worker`)
     "django_tasks",
     "django_tasks_db",

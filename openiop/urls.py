@@ -18,6 +18,7 @@ urlpatterns = [
     path("measures/", include("openiop.measures.urls")),
     path("outcomes/", include("openiop.outcomes.urls")),
     path("scheduling/", include("openiop.scheduling.urls")),
+    path("billing/", include("openiop.billing.urls")),
     path("", include("openiop.scheduling.public_urls")),
     path("", include("openiop.measures.public_urls")),
     path("", include("openiop.directory.urls")),

@@ -95,6 +95,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "note.view": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "note.write": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
         "calendar.share": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.INTAKE_COORDINATOR},
+        # getting paid: payers and their rules, authorizations and utilization review,
+        # Medicare certifications, billable days and charges (no clinical narrative)
+        "payer.view": {R.ADMINISTRATOR, R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR, R.BILLING},
+        "payer.manage": {R.ADMINISTRATOR, R.BILLING},
+        "authorization.view": CLINICAL_READERS,
+        "authorization.manage": {R.PROGRAM_DIRECTOR, R.INTAKE_COORDINATOR, R.BILLING},
+        # the concurrent review packet holds progress and scores: the care team's
+        "authorization.review": CARE_TEAM,
+        "certification.view": CLINICAL_READERS,
+        "certification.change": {R.PROGRAM_DIRECTOR, R.CLINICIAN, R.PRESCRIBER},
+        # signing also needs a physician's or qualified practitioner's licence
+        "certification.sign": {R.PROGRAM_DIRECTOR, R.PRESCRIBER},
+        "billing.view": {R.PROGRAM_DIRECTOR, R.BILLING},
+        "billing.manage": {R.BILLING},
+        "billing.charge": {R.PROGRAM_DIRECTOR, R.BILLING},
     }.items()
 }
 

@@ -114,6 +114,10 @@ class Coverage(BaseModel):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="coverages")
     payer_type = models.CharField(max_length=16, choices=PayerType.choices)
     payer_name = models.CharField(max_length=150)
+    # the payer as billing knows it (rules, authorizations); the name stays as entered
+    payer = models.ForeignKey(
+        "billing.Payer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     member_id = models.CharField(max_length=40, blank=True)
     group_number = models.CharField(max_length=40, blank=True)
     is_primary = models.BooleanField(default=True)

@@ -189,7 +189,6 @@ class SessionTypeForm(forms.Form):
         label="Licences that may lead it",
         help_text="Separated by commas, e.g. LCSW, LPC, LMFT. Empty: any clinician.",
     )
-    billing_code = forms.CharField(required=False, max_length=12)
     telehealth_ok = forms.BooleanField(required=False, label="May be held by telehealth")
     curriculum = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="One topic a line."

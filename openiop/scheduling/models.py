@@ -67,7 +67,6 @@ class SessionType(BaseModel):
     credentials = models.JSONField(
         default=list, blank=True, help_text="Licence types that may lead it; empty: any."
     )
-    billing_code = models.CharField(max_length=12, blank=True)
     telehealth_ok = models.BooleanField(default=True)
     extra_seats = models.PositiveSmallIntegerField(default=0)
     curriculum = models.JSONField(default=list, blank=True, help_text="Topics, in order.")

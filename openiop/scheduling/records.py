@@ -130,6 +130,9 @@ class NoteEntry(BaseModel):
     text = models.TextField(blank=True)
     objectives = models.ManyToManyField("care.PlanObjective", blank=True, related_name="+")
     objective_keys = models.JSONField(default=list, blank=True)
+    # at signing: the likeness (%) to the most alike other attendee's part, when at
+    # or above the near-identical threshold and confirmed by the signer
+    similar_percent = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = NoteEntryQuerySet.as_manager()
 

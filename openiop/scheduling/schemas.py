@@ -18,7 +18,6 @@ class SessionTypeOut(Schema):
     min_size: int
     max_size: int
     credentials: list[str]
-    billing_code: str
     telehealth_ok: bool
     curriculum: list[str]
     is_active: bool

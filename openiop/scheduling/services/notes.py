@@ -207,6 +207,15 @@ def similar_pairs(entries) -> list[tuple[object, object, int]]:
     return out
 
 
+def similar_by_entry(pairs) -> dict[int, int]:
+    """Each entry of a near-identical pair with its highest likeness (%)."""
+    out: dict[int, int] = {}
+    for a, b, pct in pairs:
+        for e in (a, b):
+            out[e.pk] = max(out.get(e.pk, 0), pct)
+    return out
+
+
 def note_sign(*, actor, note: Note, confirm_similar: bool = False) -> Note:
     session = note.session
     _require(actor, session, Action.UPDATE)
@@ -215,6 +224,7 @@ def note_sign(*, actor, note: Note, confirm_similar: bool = False) -> Note:
     if session.facilitator_id != actor.pk:
         raise ApplicationError("Only the clinician who ran the session signs its note.")
     entries = list(note.entries.select_related("patient"))
+    pairs = []
     if note.kind == NoteKind.GROUP:
         missing = [f for f in ("topic", "group_part") if not getattr(note, f).strip()]
         if missing:
@@ -251,6 +261,8 @@ def note_sign(*, actor, note: Note, confirm_similar: bool = False) -> Note:
             signed_at=timezone.now(),
             **extra,
         )
+        for entry_id, pct in similar_by_entry(pairs).items():
+            NoteEntry.objects.filter(pk=entry_id).update(similar_percent=pct)
         audit_record(
             actor=actor,
             action=Action.UPDATE,

@@ -1,5 +1,5 @@
 """Session types as data: the defaults come from the solver's catalog; a
-program director may change durations, sizes, credentials, billing codes and a
+program director may change durations, sizes, credentials and a
 workshop's curriculum."""
 
 from django.db import transaction
@@ -56,7 +56,6 @@ def session_types_ensure(organization) -> list[SessionType]:
                 min_size=t.min_size,
                 max_size=t.max_size,
                 credentials=sorted(t.credentials),
-                billing_code=t.billing_code,
                 telehealth_ok=t.telehealth_ok,
                 extra_seats=t.extra_seats,
                 curriculum=list(CURRICULUM) if t.code == "psychoeducation" else [],
@@ -76,7 +75,6 @@ def as_solver_type(st: SessionType) -> sm.SessionType:
         credentials=frozenset(st.credentials),
         min_size=st.min_size,
         max_size=st.max_size,
-        billing_code=st.billing_code,
         telehealth_ok=st.telehealth_ok,
         extra_seats=st.extra_seats,
     )
@@ -88,7 +86,6 @@ EDITABLE = (
     "min_size",
     "max_size",
     "credentials",
-    "billing_code",
     "telehealth_ok",
     "curriculum",
     "is_active",
@@ -123,9 +120,6 @@ def session_type_update(*, actor, session_type: SessionType, **data) -> SessionT
     bad = sorted(set(creds) - LICENCES)
     if bad:
         raise ApplicationError.for_field("credentials", f"'{bad[0]}' is not a licence type.")
-    code = data.get("billing_code", session_type.billing_code)
-    if code and (len(code) > 12 or not code.replace("-", "").isalnum()):
-        raise ApplicationError.for_field("billing_code", "A billing code is letters and digits.")
     topics = data.get("curriculum", session_type.curriculum)
     if any(not isinstance(t, str) or not t.strip() or len(t) > 120 for t in topics):
         raise ApplicationError.for_field("curriculum", "Each topic is a line of 1-120 characters.")

@@ -26,7 +26,7 @@ rows with the site's zone; `clock.interval_utc` converts back (DST-safe).
   organizations.Program's hours band, in minutes.
 - `Track(id, program_id, name)`: organizations.Track.
 - `SessionType(code, name, modality, duration_min, credentials, min_size,
-  max_size, billing_code, telehealth_ok, extra_seats)`: session types as data
+  max_size, telehealth_ok, extra_seats)`: session types as data
   (`catalog.DEFAULT_SESSION_TYPES`; groups 6-12 by default, never above 15).
 - `GroupOffer(id, session_type, program_id, interval, track_id, room_id,
   facilitator_id, topic, telehealth)`: each recurring or one-off group

@@ -1,12 +1,8 @@
 """Default session types, as data a program can change.
 
-Billing codes follow the project's domain reference (docs: DOMAIN.md):
-90853 group psychotherapy, H0015 the per-day SUD intensive outpatient code
-that covers psychoeducation and skills groups, 90834 individual
-psychotherapy (38-52 minutes), 90847 family psychotherapy with the patient,
-99213 an established-patient E/M visit for medication management. Drug
-testing is billed per test by the laboratory or the program's own codes,
-so it carries none here. Which licences may lead which session is
+Session types carry no billing code: what a session bills as (a per-day
+code such as H0015 for the whole day, or a code per service) is each payer's
+rule, kept by the billing app. Which licences may lead which session is
 configurable; these defaults follow common state scope-of-practice rules
 (prescribers for medication visits, marriage and family therapists and
 clinical social workers for family therapy).
@@ -21,14 +17,12 @@ FAMILY_THERAPISTS = frozenset({"LMFT", "LCSW", "PhD/PsyD"})
 PRESCRIBERS = frozenset({"MD", "DO", "PMHNP"})
 TESTERS = frozenset({"RN", "CADC", "LADC"})
 
-GROUP_THERAPY = SessionType.group(
-    "group_therapy", "Group therapy", 90, credentials=GROUP_LEADERS, billing_code="90853"
-)
+GROUP_THERAPY = SessionType.group("group_therapy", "Group therapy", 90, credentials=GROUP_LEADERS)
 PSYCHOEDUCATION = SessionType.group(
-    "psychoeducation", "Psychoeducation workshop", 60, credentials=EDUCATORS, billing_code="H0015"
+    "psychoeducation", "Psychoeducation workshop", 60, credentials=EDUCATORS
 )
 SKILLS = SessionType.group(
-    "skills_group", "Mindfulness and skills group", 30, credentials=EDUCATORS, billing_code="H0015"
+    "skills_group", "Mindfulness and skills group", 30, credentials=EDUCATORS
 )
 INDIVIDUAL = SessionType(
     "individual_therapy",
@@ -36,7 +30,6 @@ INDIVIDUAL = SessionType(
     Modality.INDIVIDUAL,
     50,
     credentials=THERAPISTS,
-    billing_code="90834",
 )
 FAMILY = SessionType(
     "family_therapy",
@@ -44,7 +37,6 @@ FAMILY = SessionType(
     Modality.FAMILY,
     50,
     credentials=FAMILY_THERAPISTS,
-    billing_code="90847",
     extra_seats=2,
 )
 MEDICATION = SessionType(
@@ -53,7 +45,6 @@ MEDICATION = SessionType(
     Modality.MEDICATION,
     25,
     credentials=PRESCRIBERS,
-    billing_code="99213",
 )
 DRUG_TEST = SessionType(
     "drug_testing",

@@ -148,7 +148,6 @@ class SessionType:
     credentials: frozenset[str] = frozenset()
     min_size: int = 1
     max_size: int = 1
-    billing_code: str = ""
     telehealth_ok: bool = True
     extra_seats: int = 0
 

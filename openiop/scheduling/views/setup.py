@@ -66,7 +66,6 @@ def type_edit(request, type_uuid):
         "min_size": st.min_size,
         "max_size": st.max_size,
         "credentials": ", ".join(st.credentials),
-        "billing_code": st.billing_code,
         "telehealth_ok": st.telehealth_ok,
         "curriculum": "\n".join(st.curriculum),
         "is_active": st.is_active,

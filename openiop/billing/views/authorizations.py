@@ -1,0 +1,3 @@
+"""Billing pages: authorizations."""
+
+urlpatterns: list = []

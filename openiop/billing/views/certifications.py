@@ -1,0 +1,3 @@
+"""Billing pages: certifications."""
+
+urlpatterns: list = []

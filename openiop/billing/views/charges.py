@@ -1,0 +1,3 @@
+"""Billing pages: charges."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Billing pages: payers."""
+
+urlpatterns: list = []
