@@ -116,10 +116,25 @@ class SupportPersonForm(forms.Form):
 
 
 class CoverageForm(forms.Form):
-    payer_type = forms.ChoiceField(choices=PayerType.choices)
-    payer_name = forms.CharField(max_length=150)
+    payer = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="uuid",
+        empty_label="Not in the list",
+        help_text="The payer as billing knows it; its name and kind fill the fields below.",
+    )
+    payer_type = forms.ChoiceField(choices=[("", "---------"), *PayerType.choices], required=False)
+    payer_name = forms.CharField(max_length=150, required=False)
     member_id = forms.CharField(max_length=40, required=False)
     group_number = forms.CharField(max_length=40, required=False)
     is_primary = forms.BooleanField(required=False, initial=True, label="Primary coverage")
     starts_on = forms.DateField(widget=DATE, required=False)
     ends_on = forms.DateField(widget=DATE, required=False)
+
+    def __init__(self, *args, organization_id=None, **kwargs):
+        from openiop.billing.models import Payer
+
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].queryset = Payer.objects.filter(
+            organization_id=organization_id, is_active=True
+        ).order_by("name")

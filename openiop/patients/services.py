@@ -181,6 +181,13 @@ def support_person_add(*, actor, patient: Patient, **data) -> SupportPerson:
 
 def coverage_add(*, actor, patient: Patient, **data) -> Coverage:
     _require_change(actor, patient)
+    payer = data.get("payer")
+    if payer is not None:  # billing's payer: its name and kind are the coverage's
+        if payer.organization_id != patient.organization_id or not payer.is_active:
+            raise ApplicationError.for_field(
+                "payer", "Choose one of the organization's active payers."
+            )
+        data["payer_name"], data["payer_type"] = payer.name, payer.kind
     if data.get("payer_type") not in PayerType.values:
         raise ApplicationError.for_field("payer_type", "Choose the kind of payer.")
     if not (data.get("payer_name") or "").strip():

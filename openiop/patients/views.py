@@ -109,9 +109,9 @@ def edit(request, patient_uuid):
     return render(request, "patients/edit.html", {"form": form, "patient": patient})
 
 
-def _add_related(request, patient_uuid, form_class, service, title):
+def _add_related(request, patient_uuid, form_class, service, title, form_kwargs=None):
     patient = _changeable(request, patient_uuid)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, **(form_kwargs(patient) if form_kwargs else {}))
     if request.method == "POST" and form.is_valid():
         try:
             service(actor=request.user, patient=patient, **form.cleaned_data)
@@ -139,5 +139,11 @@ def support_person_add(request, patient_uuid):
 @requires("patient.change")
 def coverage_add(request, patient_uuid):
     return _add_related(
-        request, patient_uuid, CoverageForm, services.coverage_add, "Add insurance coverage"
+        request,
+        patient_uuid,
+        CoverageForm,
+        services.coverage_add,
+        "Add insurance coverage",
+        # the payer is chosen among the patient's organization's payers
+        form_kwargs=lambda patient: {"organization_id": patient.organization_id},
     )
