@@ -39,6 +39,7 @@ class Service:
     minutes: int
     starts: str  # local time, for reasons ("the 18:00 group")
     type_name: str
+    session_uuid: str = ""
 
 
 @dataclass
@@ -85,10 +86,13 @@ def load_facts(episodes, start: dt.date, end: dt.date, *, today: dt.date, rules)
         "session__session_type_id",
         "session__start_time",
         "session__session_type__name",
+        "session__uuid",
     )
     session_ids = set()
-    for ep, _pid, day, minutes, sid, stid, starts, name in marks:
-        f.services[(ep, day)].append(Service(sid, stid, minutes, f"{starts:%H:%M}", name))
+    for ep, _pid, day, minutes, sid, stid, starts, name, suuid in marks:
+        f.services[(ep, day)].append(
+            Service(sid, stid, minutes, f"{starts:%H:%M}", name, str(suuid))
+        )
         session_ids.add(sid)
     note_ids = {}
     for nid, sid, status, kind in Note.objects.filter(session_id__in=session_ids).values_list(
@@ -182,8 +186,10 @@ class _Checks:
         self.rows: list[dict] = []
         self.overrides = overrides
 
-    def add(self, code: str, ok, reason: str) -> None:
+    def add(self, code: str, ok, reason: str, session: str = "") -> None:
         row = {"code": code, "ok": ok, "reason": reason, "overridden": False}
+        if session:
+            row["session"] = session  # the session whose note fixes it
         if ok is False and code in self.overrides and code not in NOT_OVERRIDABLE:
             row.update(
                 ok=True, overridden=True, reason=f"{reason} Overridden: {self.overrides[code]}"
@@ -332,7 +338,7 @@ def _week(f, episode, day, rule):
 
 
 def _notes(f, episode, services):
-    missing = []
+    missing, first = [], ""
     for s in services:
         note = f.notes.get(s.session_id)
         label = f"{s.type_name} at {s.starts}"
@@ -344,22 +350,26 @@ def _notes(f, episode, services):
             objectives, _similar = f.entries.get((s.session_id, episode.patient_id), (0, None))
             if not objectives:
                 missing.append(f"{label}: not linked to a plan objective")
+        if missing and not first:
+            first = s.session_uuid
     if not services:
-        return None, "No service to document."
+        return None, "No service to document.", ""
     if missing:
-        return False, "; ".join(missing) + "."
-    return True, f"{len(services)} signed note{'s' if len(services) != 1 else ''}, each linked."
+        return False, "; ".join(missing) + ".", first
+    n = len(services)
+    return True, f"{n} signed note{'s' if n != 1 else ''}, each linked.", ""
 
 
 def _cloned(f, episode, services):
-    flagged = []
+    flagged, first = [], ""
     for s in services:
         _n, similar = f.entries.get((s.session_id, episode.patient_id), (0, None))
         if similar:
             flagged.append(f"{s.type_name} at {s.starts} ({similar}% alike another attendee's)")
+            first = first or s.session_uuid
     if flagged:
-        return False, "Near-identical note part: " + "; ".join(flagged) + "."
-    return True, "No near-identical note part."
+        return False, "Near-identical note part: " + "; ".join(flagged) + ".", first
+    return True, "No near-identical note part.", ""
 
 
 def _plan(f, episode, day):

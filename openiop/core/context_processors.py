@@ -20,6 +20,7 @@ def navigation(request):
         ("measures:due", "Measures", "measure.view"),
         ("scheduling:week", "Schedule", "schedule.view"),
         ("outcomes:programs", "Outcomes", "outcomes.view"),
+        ("billing:worklist", "Billing", "billing.view"),
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),
         ("directory:manage", "Finder listing", "directory.wait_time"),

@@ -31,6 +31,10 @@ def dashboard_for(user) -> dict:
         from openiop.scheduling.selectors import dashboard_schedule
 
         dashboard_schedule(user, ctx, today)
+    if can(user, "caseload.view") or can(user, "billing.view"):
+        from openiop.billing.worklist import dashboard_billing
+
+        dashboard_billing(user, ctx)
     if can(user, "census.view") or can(user, "program.manage"):
         ctx["census"] = census_summary(actor=user, today=today)
         ctx["sections"].add("census")

@@ -9,6 +9,7 @@ a charge run moving a day to *billed* at the same moment is never undone.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,6 +27,7 @@ from openiop.core.clock import organization_today
 from openiop.core.errors import ApplicationError
 from openiop.core.transitions import transition
 
+log = logging.getLogger(__name__)
 CHUNK = 400  # episodes judged together
 RECHECK_DAYS = 90  # how far back a recheck of an episode looks
 WRITTEN_FIELDS = [
@@ -178,9 +180,19 @@ def recheck_episodes(episode_ids) -> dict:
 
 
 def recheck_later(episode_ids) -> None:
-    """`recheck_episodes` once the current transaction commits."""
-    ids = list(episode_ids)
-    transaction.on_commit(lambda: recheck_episodes(ids))
+    """`recheck_episodes` once the current transaction commits. A failure is
+    logged, never raised: billing never stops clinical work (the nightly
+    evaluation judges the days again)."""
+    ids = sorted(set(episode_ids))
+
+    def run():
+        try:
+            recheck_episodes(ids)
+        except Exception:  # noqa: BLE001
+            log.warning("Could not check billable days again", exc_info=True)
+
+    if ids:
+        transaction.on_commit(run)
 
 
 def _require(actor, day, permission, action) -> None:

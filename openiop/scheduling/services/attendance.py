@@ -9,6 +9,7 @@ from django.utils import timezone
 from openiop.access.services import require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.billing.services.days import recheck_later
 from openiop.core.errors import ApplicationError, Conflict
 from openiop.scheduling.models import (
     ATTENDED,
@@ -99,6 +100,7 @@ def attendance_record(*, actor, session: Session, marks: list[Mark]) -> list[Att
     try:
         with transaction.atomic():
             _mark(actor, session, rows, out)
+            recheck_later(entry.episode_id for entry, *_rest in rows)
     except IntegrityError:
         raise Conflict(
             "Someone marked this roster at the same moment; reload it to see their marks."

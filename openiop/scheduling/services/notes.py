@@ -12,6 +12,7 @@ from django.utils import timezone
 from openiop.access.services import require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.billing.services.days import recheck_later
 from openiop.care.plans.plan_models import PlanObjective, PlanStatus
 from openiop.core.errors import ApplicationError, Conflict
 from openiop.core.transitions import transition
@@ -272,6 +273,7 @@ def note_sign(*, actor, note: Note, confirm_similar: bool = False) -> Note:
             changed_fields=["status"],
             detail={"similar_confirmed": bool(confirm_similar)},
         )
+        recheck_later(session.attendance.values_list("episode_id", flat=True))
     return note
 
 

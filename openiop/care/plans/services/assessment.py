@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.billing.services.days import recheck_later
 from openiop.care.plans import asam, icd
 from openiop.care.plans.models import (
     Assessment,
@@ -232,6 +233,7 @@ def diagnosis_add(
                 patient=episode.patient,
                 changed_fields=["code", "is_primary", "diagnosed_on"] + (["note"] if note else []),
             )
+            recheck_later([episode.pk])
     except IntegrityError:
         raise ApplicationError.for_field(
             "code", "Someone recorded this diagnosis at the same time; reload the page."
@@ -262,4 +264,5 @@ def diagnosis_set_status(*, actor, diagnosis: Diagnosis, status: str) -> Diagnos
             patient=episode.patient,
             changed_fields=["status", "resolved_on"],
         )
+        recheck_later([episode.pk])
     return diagnosis

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
+from openiop.billing.services.days import recheck_later
 from openiop.care.plans.plan_models import (
     ObjectiveProgress,
     ObjectiveStatus,
@@ -101,6 +102,7 @@ def plan_review_record(
                 status=PlanStatus.ENDED, ended_on=reviewed_on, end_reason="Ended at review"
             )
         TreatmentPlan.objects.filter(pk=plan.pk).update(**changes)
+        recheck_later([plan.episode_id])
         for k, v in changes.items():
             setattr(plan, k, v)
         audit_record(

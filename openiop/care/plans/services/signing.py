@@ -11,6 +11,7 @@ from openiop.access.scope import can
 from openiop.accounts.models import StaffCredential
 from openiop.audit.models import Action
 from openiop.audit.services import audit_denied, audit_record
+from openiop.billing.services.days import recheck_later
 from openiop.care.plans.models import PlanSettings
 from openiop.care.plans.plan_models import (
     PlanSignature,
@@ -241,3 +242,4 @@ def _after_signature(plan, version, done, actor) -> None:
     due = today + dt.timedelta(days=plan.episode.program.plan_review_days)
     TreatmentPlan.objects.filter(pk=plan.pk).update(current=version, review_due_on=due)
     plan.current, plan.review_due_on = version, due
+    recheck_later([plan.episode_id])
