@@ -223,3 +223,25 @@ def test_a_partial_hospitalization_day_the_same_day_holds_it(cast, w):
     s = session_on(cast, w.stype, w.days[1], start=dt.time(14), minutes=60, program=php)
     attend(cast, s, other, minutes=60)
     assert "condition code 41" in _only(cast, w, "php_overlap").failing[0]["reason"]
+
+
+def test_a_day_billed_while_it_is_judged_stays_billed(cast, w, monkeypatch):
+    """A charge run moves a day to billed between the evaluation's read and its
+    write: the write is made under a lock of the days still open, so the day
+    stays billed (the evaluation never undoes a charge)."""
+    import openiop.billing.services.days as days_module
+
+    evaluate(cast, w)
+    real = days_module.load_facts
+
+    def load_then_bill(*args, **kwargs):
+        facts = real(*args, **kwargs)
+        BillingDay.objects.filter(date=w.days[1]).update(status=DayStatus.BILLED)
+        return facts
+
+    monkeypatch.setattr(days_module, "load_facts", load_then_bill)
+    w.notes[1].status = NoteStatus.DRAFT  # would hold the day if it were judged
+    w.notes[1].save()
+    days = evaluate(cast, w)
+    assert days[w.days[1]].status == DayStatus.BILLED
+    assert days[w.days[1]].held_for == ""
