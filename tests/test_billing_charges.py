@@ -31,13 +31,16 @@ from tests.billing_charges_helpers import (
 from tests.factories import EpisodeFactory, PatientFactory
 
 YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+REAL_RECHECK = charge_services._recheck
 
 
 @pytest.fixture(autouse=True)
 def _no_recheck(monkeypatch):
     """Voiding asks the evaluator to look at the day again; recorded here."""
     calls = []
-    monkeypatch.setattr(charge_services, "_recheck", lambda ids: calls.append(list(ids)))
+    monkeypatch.setattr(
+        charge_services, "_recheck", lambda day: calls.append((day.episode_id, day.date))
+    )
     return calls
 
 
@@ -352,7 +355,7 @@ def test_void_writes_reversing_rows_and_never_edits(
     day.refresh_from_db()
     assert day.status == DayStatus.HELD and day.round == 1
     assert AuditEvent.objects.filter(event="charge.void").count() == 2
-    assert _no_recheck == [[cast.episode_a.pk]]
+    assert _no_recheck == [(cast.episode_a.pk, YESTERDAY)]
     # ready again (the evaluator's job), charged again on the next round
     BillingDay.objects.filter(pk=day.pk).update(status=DayStatus.READY)
     charges_create(organization=cast.org, through=YESTERDAY)
@@ -366,6 +369,20 @@ def test_void_by_a_charge_voids_its_whole_day(cast):
     charge_void(actor=cast.readonly_a, charge_or_day=Charge.objects.get(), reason="Duplicate")
     w.days[0].refresh_from_db()
     assert w.days[0].status == DayStatus.HELD
+
+
+def test_a_voided_day_is_judged_again_by_the_evaluator(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(charge_services, "_recheck", REAL_RECHECK)
+    w = per_diem_world(cast, days=1)
+    charges_create(organization=cast.org, through=YESTERDAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        charge_void(actor=cast.readonly_a, charge_or_day=w.days[0], reason="Coverage ended")
+    day = BillingDay.objects.get(pk=w.days[0].pk)
+    # the hand-built day lacks coverage, a plan...: judged, and held for it
+    assert day.status == DayStatus.HELD and day.evaluated_at is not None and day.held_codes
+    assert day.round == 1
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
@@ -446,6 +463,33 @@ def test_nightly_evaluates_35_days_charges_through_yesterday_and_comes_back_at_t
     tasks.nightly_billing.call(organization_id=cast.org.pk)
     assert tasks.ensure_nightly() == 0
     assert waiting.count() == 1
+
+
+def test_a_failed_night_still_schedules_the_next(cast, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from openiop.billing import tasks
+
+    def broken(org, **kw):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(tasks, "bill_organization", broken)
+    with pytest.raises(RuntimeError):
+        tasks.nightly_billing.call(organization_id=cast.org.pk)
+    assert DBTaskResult.objects.filter(task_path=tasks.nightly_billing.module_path).count() == 1
+
+
+def test_command_evaluates_a_span(cast, capsys):
+    call_command(
+        "billing",
+        "evaluate",
+        "--from",
+        str(YESTERDAY - dt.timedelta(days=6)),
+        "--to",
+        str(YESTERDAY),
+    )
+    out = capsys.readouterr().out
+    assert out.startswith(f"{cast.org.name}: days ") and "ready" in out
 
 
 def test_next_run_is_at_two_in_the_organizations_zone(cast):

@@ -38,9 +38,11 @@ def nightly_billing(organization_id: int | None = None) -> dict:
     if organization_id is not None:
         orgs = orgs.filter(pk=organization_id)
     out = {}
-    for org in orgs:
-        out[str(org.pk)] = bill_organization(org)
-    ensure_nightly()
+    try:
+        for org in orgs:
+            out[str(org.pk)] = bill_organization(org)
+    finally:  # a failed night still schedules the next (the job shows as failed)
+        ensure_nightly()
     return out
 
 

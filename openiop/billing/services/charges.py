@@ -14,6 +14,7 @@ round, and the day is evaluated again.
 """
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from openiop.core.transitions import transition
 from openiop.scheduling.models import SessionModality
 from openiop.scheduling.records import ATTENDED, Attendance, Note, NoteStatus
 
+log = logging.getLogger(__name__)
 CHUNK = 500
 JOB_NAME = "openiop nightly billing"
 MEDICARE_IOP_CONDITION = "92"
@@ -351,12 +353,22 @@ def charge_void(*, actor, charge_or_day, reason: str) -> list[Charge]:
             ]
         )
         audit_record_many([_event(actor, v, "charge.void", Action.UPDATE) for v in voids])
-        episode_id = day.episode_id
-        transaction.on_commit(lambda: _recheck([episode_id]))
+        transaction.on_commit(lambda: _recheck(day))
     return voids
 
 
-def _recheck(episode_ids) -> None:
-    from openiop.billing.services.days import recheck_episodes
+def _recheck(day) -> None:
+    """Judge the voided day again (the evaluator's `days_evaluate` for that
+    date and episode, however old the day). A failure is logged, never
+    raised: the void stands and the nightly evaluation judges recent days."""
+    from openiop.billing.services.days import days_evaluate
 
-    recheck_episodes(episode_ids)
+    try:
+        days_evaluate(
+            organization=day.organization,
+            start=day.date,
+            end=day.date,
+            episode_ids=[day.episode_id],
+        )
+    except Exception:  # noqa: BLE001
+        log.warning("Could not judge a voided day again", exc_info=True)
