@@ -341,3 +341,30 @@ def test_the_coverage_form_offers_the_organizations_active_payers(cast, biller, 
     assert b"Acme Health" in page.content and b"Elsewhere Plan" not in page.content
     assert client.post(url, {"payer": str(commercial.uuid), "is_primary": "on"}).status_code == 302
     assert cast.patient_a.coverages.get().payer == commercial
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_rule_sets_of_one_payer_leave_one_whole_set(cast):
+    """On PostgreSQL: N writers replace one payer's rules at once; each set is
+    written whole in turn (the payer row is the lock), none fails half-way."""
+    from django.db import connection
+
+    from tests.security.test_races import race
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    session_types_ensure(cast.org)
+    biller = staff("billing", organization=cast.org, username="billing.race")
+    payer = payer_create(actor=biller, organization=cast.org, name="Race Plan", kind="commercial")
+
+    def write(i):
+        rules = template("commercial_sud_h0015", cast.org)
+        rules[0]["min_minutes_per_day"] = 180 + i
+        return rules_set(actor=biller, payer=payer, rules=rules)
+
+    results = race(write, 8)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    [rule] = BillingRule.objects.filter(payer=payer)
+    assert 180 <= rule.min_minutes_per_day < 188
+    assert rule.services.count() == len(rule_templates.PROFESSIONAL_SERVICES)
+    assert AuditEvent.objects.filter(event="payer.rules_set").count() == 8
