@@ -13,6 +13,7 @@ from openiop.accounts.models import Membership, StaffCredential, User
 from openiop.care.models import EpisodeStatus
 from openiop.care.services import episode_discharge
 from openiop.demo import names
+from openiop.demo.billing import build_billing
 from openiop.demo.consent import build_consents
 from openiop.demo.measures import build_measures_history
 from openiop.demo.organization import PROGRAMS, SITES, STAFF
@@ -129,6 +130,7 @@ def build_demo(*, patients: int = DEMO_PATIENTS, seed: int = 2026) -> bool:
     build_measures_history(org, seed=seed, today=today)
     build_scheduling_history(org, seed=seed, today=today)
     build_consents(org=org, rng=rng, today=today)
+    build_billing(org, rng, today)
     return True
 
 
