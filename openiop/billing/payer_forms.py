@@ -116,11 +116,19 @@ class RuleSetForm(forms.Form):
             q = f"{p}s-{st.code}-"
             for name, label in SERVICE_FLAGS.items():
                 f[q + name] = forms.BooleanField(
-                    required=False, label=label, initial=bool(s.get(name))
+                    required=False,
+                    label=label,
+                    initial=bool(s.get(name)),
+                    widget=forms.CheckboxInput(attrs={"aria-label": f"{st.name}: {label}"}),
                 )
             for name, (label, widget) in SERVICE_TEXT.items():
                 f[q + name] = forms.CharField(
-                    required=False, label=label, widget=widget, initial=_show(s.get(name))
+                    required=False,
+                    label=label,
+                    widget=widget.__class__(
+                        attrs={**widget.attrs, "aria-label": f"{st.name}: {label}"}
+                    ),
+                    initial=_show(s.get(name)),
                 )
 
     def blocks(self) -> list[dict]:
