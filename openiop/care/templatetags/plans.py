@@ -32,5 +32,6 @@ def chart_record(context, patient):
         can_plan=can(user, "plan.change"),
         can_discharge=can(user, "episode.discharge"),
         can_review=can(user, "plan.review"),
+        can_certify=can(user, "certification.view"),
     )
     return data
