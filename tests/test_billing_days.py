@@ -245,3 +245,10 @@ def test_a_day_billed_while_it_is_judged_stays_billed(cast, w, monkeypatch):
     days = evaluate(cast, w)
     assert days[w.days[1]].status == DayStatus.BILLED
     assert days[w.days[1]].held_for == ""
+
+
+def test_a_rule_without_a_price_holds_the_day(cast, w):
+    w.rule.per_diem_rate = None
+    w.rule.save()
+    day = _only(cast, w, "rule")
+    assert day.failing[0]["reason"] == "The rule of Synthetic Health Plan has no rate for H0015."

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from openiop.billing.checks import NOT_OVERRIDABLE
 from openiop.billing.day_models import BILLABLE_STATUSES, BillingDay, DayOverride
+from openiop.billing.medicare import payment_tier
 from openiop.billing.models import AUTHORIZED, Authorization, Certification, CertificationStatus
 from openiop.billing.rules import rule_for
 from openiop.care.plans.models import Diagnosis, DiagnosisStatus
@@ -233,10 +234,13 @@ def judge(f: Facts, episode, day: dt.date, used: dict, day_id=None) -> Verdict:
         )
     elif rule is None:
         chk.add("rule", None, "Needs a payer.")
-    else:
-        chk.add("rule", True, str(rule))
-
     counted, separate = _services_under(rule, attended)
+    if rule is not None:
+        unpriced = _unpriced(rule, counted + separate)
+        if unpriced:
+            chk.add("rule", False, f"The rule of {payer.name} has no rate for {unpriced}.")
+        else:
+            chk.add("rule", True, str(rule))
     minutes = sum(s.minutes for s in counted)
     v = Verdict(checks=chk.rows, payer_id=payer.pk if payer else None, rule=rule)
     v.minutes, v.services = minutes, len(counted)
@@ -298,9 +302,21 @@ def judge(f: Facts, episode, day: dt.date, used: dict, day_id=None) -> Verdict:
     return v
 
 
-def payment_tier(services: int) -> str:
-    """Medicare IOP pays a day in two tiers: 3 services, 4 or more (DOMAIN.md)."""
-    return "4" if services >= 4 else "3" if services == 3 else ""
+def _unpriced(rule, services) -> str:
+    """What the day would charge without a price: a day cannot be charged at 0."""
+    rates = (rule.per_diem_rate, rule.tier_3_rate, rule.tier_4_rate)
+    if rule.method == "per_diem" and all(r is None for r in rates):
+        return rule.per_diem_code or "the day"
+    listed = {s.session_type_id: s for s in rule.services.all()}
+    for s in services:
+        rs = listed.get(s.session_type_id)
+        if (
+            rs is not None
+            and rs.rate is None
+            and (rule.method != "per_diem" or rs.bills_separately)
+        ):
+            return f"{s.type_name} ({rs.code or 'no code'})"
+    return ""
 
 
 def _services_under(rule, attended):

@@ -21,6 +21,7 @@ def navigation(request):
         ("scheduling:week", "Schedule", "schedule.view"),
         ("outcomes:programs", "Outcomes", "outcomes.view"),
         ("billing:worklist", "Billing", "billing.view"),
+        ("billing:payers", "Payers", "payer.view"),
         ("organizations:programs", "Programs", "program.view"),
         ("organizations:staff", "Staff", "staff.view"),
         ("directory:manage", "Finder listing", "directory.wait_time"),
