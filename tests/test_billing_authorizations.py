@@ -126,6 +126,11 @@ def test_overlapping_span_refused_nothing_written(cast, world):
     Coverage.objects.create(
         patient=cast.patient_a, payer_type="medicaid", payer_name="Other Plan", payer=other
     )
+    with pytest.raises(ApplicationError):  # ends on its first day
+        request(cast, world, start=first.starts_on - dt.timedelta(days=5), days=6)
+    with pytest.raises(ApplicationError):  # inside it
+        request(cast, world, start=first.starts_on + dt.timedelta(days=2), days=3)
+    assert (Authorization.objects.count(), AuditEvent.objects.count()) == before
     request(cast, other, start=first.starts_on)
     request(cast, world, start=first.starts_on, level_of_care="2.5")
     late = request(cast, world, start=first.ends_on + dt.timedelta(days=1))
@@ -233,6 +238,18 @@ def test_manage_refused_without_the_permission_where_the_episode_is(cast, world,
     )
     with pytest.raises(PermissionDenied):
         request(cast, world, actor=actor)
+    assert not Authorization.objects.exists()
+
+
+def test_a_role_in_the_patients_other_program_does_not_manage_this_episode(cast, world):
+    """The patient had an episode in program B too: billing of B may not
+    request for the episode in A."""
+    from tests.factories import EpisodeFactory
+
+    EpisodeFactory(program=cast.program_b, patient=cast.patient_a, status="discharged")
+    billing_b = staff("billing", program=cast.program_b, username="billing.b")
+    with pytest.raises(PermissionDenied):
+        request(cast, world, actor=billing_b)
     assert not Authorization.objects.exists()
 
 

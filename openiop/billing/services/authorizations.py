@@ -213,7 +213,7 @@ def _locked_episode(episode) -> Episode:
 def _locked(authorization) -> tuple[Episode, Authorization]:
     episode = _locked_episode(authorization.episode)
     fresh = (
-        Authorization.objects.select_for_update()
+        Authorization.objects.select_for_update(of=("self",))
         .select_related("payer", "patient", "previous")
         .get(pk=authorization.pk)
     )
