@@ -176,6 +176,7 @@ def test_bad_request_refused_on_its_field(cast, world, kwargs, field):
         ({"decision": "approved", "number": "", "units": 5}, "number"),
         ({"decision": "partial", "number": "A1", "units": 20}, "units"),  # all that was asked
         ({"decision": "maybe"}, "decision"),
+        ({"decision": "denied", "ends_on": TODAY - dt.timedelta(days=30)}, "ends_on"),
     ],
 )
 def test_bad_decision_refused(cast, world, kwargs, field):
@@ -538,6 +539,7 @@ def _record(cast, ep=None, *, objectives=1, responses=1):
 
 def test_packet_shows_each_section_from_the_record(cast, world):
     auth = approved(cast, world, number="PK-1")
+    use(auth, 9)
     _record(cast)
     response = cast.client("clinician_a").get(f"/billing/authorizations/{auth.uuid}/packet/")
     assert response.status_code == 200
@@ -552,6 +554,7 @@ def test_packet_shows_each_section_from_the_record(cast, world):
     assert "Synthetic Clinician, LCSW - signed 2031-01-02" in body
     assert "Objectives still open targeted by" in body  # no discharge summary yet
     assert "PK-1" in body and "data-print" in body
+    assert "9 of 10 used" in body and "90% of the units used" in body
     event = events("authorization.packet").get()
     assert event.patient_id == cast.patient_a.pk and event.action == "read"
 

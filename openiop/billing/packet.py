@@ -66,9 +66,10 @@ class Packet:
 
     @property
     def level_change(self) -> tuple[str, str] | None:
-        if not self.admission or not self.latest or self.admission.pk == self.latest.pk:
+        if not self.admission or not self.latest:
             return None
-        return (_level(self.admission), _level(self.latest))
+        levels = (_level(self.admission), _level(self.latest))
+        return levels if levels[0] != levels[1] else None
 
     @property
     def expected_end(self) -> dt.date | None:
@@ -136,11 +137,12 @@ def review_packet(*, actor, authorization, today: dt.date) -> Packet:
     used = authorization_used([a.pk for a in chain] or [authorization.pk])
     for a in chain:
         a.standing = standing(a, used.get(a.pk, 0), today)
+    authorization.standing = standing(authorization, used.get(authorization.pk, 0), today)
     packet = Packet(
         authorization=authorization,
         episode=episode,
         patient=patient,
-        standing=standing(authorization, used.get(authorization.pk, 0), today),
+        standing=authorization.standing,
         history=chain,
     )
     packet.admission, packet.latest = _assessments(episode)

@@ -353,6 +353,8 @@ def authorization_decide(
         ends_on = ends_on or auth.ends_on
         number = _check_number(number, auth.payer_id, auth.patient_id, exclude=auth.pk)
         values: dict = {"starts_on": starts_on, "ends_on": ends_on, "number": number}
+        if (starts_on, ends_on) != (auth.starts_on, auth.ends_on):
+            _check_span(episode, starts_on, ends_on)
         if status == AuthorizationStatus.DENIED:
             values.update(units=0, next_review_on=None)
         else:
