@@ -127,6 +127,7 @@ def seed_billing(organization, *, today: dt.date, seed: int = 1, log=None) -> di
         episodes = _episodes(organization, start, end)
         payer_of = _coverages(organization, payers, episodes, start, rng, counts)
         _diagnoses(episodes, rng, counts)
+        _reviews(episodes, end, rng, counts)
         staff = _staff(organization)
         seed_sessions(
             organization,
@@ -279,6 +280,54 @@ def _diagnoses(episodes, rng, counts) -> None:
             is_primary=False
         )
     counts["episodes_without_primary_diagnosis"] = len(without)
+
+
+def _reviews(episodes, end, rng, counts) -> None:
+    """Plan reviews on time up to the month's end (each sets the next one), except
+    about 3% of the plans, whose last review was missed."""
+    from openiop.care.plans.plan_models import PlanReview, ReviewOutcome, TreatmentPlan
+
+    in_care = {e["id"]: e for e in episodes}
+    plans = (
+        TreatmentPlan.objects.filter(episode_id__in=list(in_care), current__isnull=False)
+        .order_by("id")
+        .values_list(
+            "id",
+            "episode_id",
+            "current_id",
+            "current__effective_on",
+            "episode__program__plan_review_days",
+        )  # fmt: skip
+    )
+    rows, missed = [], 0
+    for plan_id, episode_id, version_id, effective, every in plans.iterator(chunk_size=2000):
+        e, step = in_care[episode_id], dt.timedelta(days=every)
+        last = min(end, e["discharged_on"] or end)
+        due = effective + step
+        skip_last = rng.random() < 0.03
+        dates = []
+        while due <= last:
+            dates.append(due - dt.timedelta(days=rng.randint(0, 3)))
+            due += step
+        if skip_last and dates:
+            dates.pop()
+            missed += 1
+        for on in dates:
+            rows.append(
+                PlanReview(
+                    plan_id=plan_id,
+                    version_id=version_id,
+                    reviewed_on=on,
+                    reviewer_id=e["primary_clinician_id"],
+                    outcome=ReviewOutcome.CONTINUE,
+                    summary="Reviewed with the patient; the plan continues (synthetic).",
+                    next_review_on=on + step,
+                    created_by_id=e["primary_clinician_id"],
+                )
+            )
+    PlanReview.objects.bulk_create(rows, batch_size=BATCH)
+    counts["plan_reviews"] = len(rows)
+    counts["plans_review_missed"] = missed
 
 
 def _staff(org) -> dict:

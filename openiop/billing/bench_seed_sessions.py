@@ -254,7 +254,7 @@ class _Writer:
             present = [(e, st) for e, st, _m in marks if st in ("present", "late", "left_early")]
             if not present:
                 continue
-            if self.rng.random() < 0.01:
+            if self.rng.random() < 0.005:
                 self.counts["sessions_without_note"] += 1
                 continue
             note = self._note(session, len(present))
@@ -277,7 +277,7 @@ class _Writer:
         c["objective_links"] += len(rows)
 
     def _note(self, session, participants: int) -> Note:
-        signed = self.rng.random() >= 0.03
+        signed = self.rng.random() >= 0.015
         group = session.session_type.is_group
         return Note(
             organization_id=session.organization_id,
@@ -319,7 +319,7 @@ class _Writer:
                 texts.append(text)
                 objectives = self.objectives.get(e["id"]) or []
                 oid, key = (None, None)
-                if objectives and rng.random() >= 0.015:
+                if objectives and rng.random() >= 0.01:
                     oid, key = objectives[(note.session.date.toordinal() + i) % len(objectives)]
                 else:
                     c["entries_without_objective"] += 1

@@ -16,7 +16,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "target",
-            choices=["pages", "outcomes", "fhir", "plans", "directory", "alerts", "audit"],
+            choices=[
+                "pages",
+                "outcomes",
+                "fhir",
+                "plans",
+                "directory",
+                "alerts",
+                "audit",
+                "billing",
+            ],
             help="what to benchmark",
         )
         parser.add_argument(
@@ -42,6 +51,14 @@ class Command(BaseCommand):
                 result = bench_audit(log=lambda msg: self.stderr.write(msg))
             except ValueError as error:
                 raise CommandError(str(error), returncode=2) from error
+            self.stdout.write(json.dumps(result, indent=2))
+            return
+        if target == "billing":
+            from openiop.billing import bench as billing
+
+            # worklist requests: 50 unless --requests says otherwise
+            n = billing.DEFAULT_REQUESTS if requests == DEFAULT_REQUESTS else requests
+            result = billing.bench_billing(requests=n, log=lambda msg: self.stderr.write(msg))
             self.stdout.write(json.dumps(result, indent=2))
             return
         if target == "alerts":
