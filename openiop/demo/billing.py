@@ -69,6 +69,17 @@ PAYER_IDS = {
     PayerType.TRICARE: "TRIDM",
     PayerType.SELF_PAY: "",
 }
+# payer kind -> (H0015 rate, S9480 rate) a day; synthetic, like the contracts' own
+DAY_RATES = {
+    PayerType.MEDICAID: ("165.00", "185.00"),
+    PayerType.COMMERCIAL: ("250.00", "290.00"),
+    PayerType.TRICARE: ("230.00", "260.00"),
+    PayerType.SELF_PAY: ("150.00", "150.00"),
+}
+# Medicare IOP: a rate per service code and per day in two tiers (synthetic)
+MEDICARE_RATES = {"G0410": "65.00", "G0176": "35.00", "G0177": "40.00", "90834": "110.00",
+                  "90847": "120.00", "99213": "95.00"}  # fmt: skip
+MEDICARE_TIERS = ("260.00", "300.00")
 NEEDS_AUTHORIZATION = {PayerType.MEDICAID, PayerType.COMMERCIAL, PayerType.TRICARE}
 DAP = (
     "Reviewed the week's trigger log together; {n} named two high-risk evenings.",
@@ -149,15 +160,24 @@ def _payers(org, actor) -> dict[str, Payer]:
             kind=kind,
             payer_id=f"{prefix}{i + 1:02d}" if prefix else "",
         )
-        rules_set(
-            actor=actor,
-            payer=payer,
-            rules=[
-                template_rule(_template_for(kind, focus), level, focus) for level, focus in combos
-            ],
-        )
+        rules = [
+            _priced(template_rule(_template_for(kind, f), level, f), kind) for level, f in combos
+        ]
+        rules_set(actor=actor, payer=payer, rules=rules)
         out[name] = payer
     return out
+
+
+def _priced(rule: dict, kind: str) -> dict:
+    """The template's rule with the demo contract's rates (templates leave them blank)."""
+    if kind == PayerType.MEDICARE:
+        rule["tier_3_rate"], rule["tier_4_rate"] = MEDICARE_TIERS
+        for service in rule["services"]:
+            service["rate"] = MEDICARE_RATES.get(service["code"])
+    elif kind in DAY_RATES:
+        h0015, s9480 = DAY_RATES[kind]
+        rule["per_diem_rate"] = s9480 if rule["per_diem_code"] == "S9480" else h0015
+    return rule
 
 
 def _link_coverages(org, payers) -> None:
@@ -362,7 +382,7 @@ def _authorizations(rng, today, actor, episodes, coverage) -> list[Authorization
             continue  # nobody asked the payer: every day held for it
         payer = coverage[e.patient_id].payer
         starts = max(e.admitted_on, today - dt.timedelta(days=WINDOW_DAYS))
-        ends = today + dt.timedelta(days=5 if i % 7 == 3 else rng.randint(14, 30))
+        ends = today + dt.timedelta(days=5 if i in (3, 14) else rng.randint(14, 30))
         if e.discharged_on:
             ends = e.discharged_on
         auth = authorization_create(
@@ -385,7 +405,8 @@ def _authorizations(rng, today, actor, episodes, coverage) -> list[Authorization
             decision="approved",
             number=f"DA{rng.randint(100000, 999999)}",
             units=30,
-            next_review_on=min(max(review, starts), ends),
+            # a discharged patient's care is not reviewed again
+            next_review_on=None if e.discharged_on else min(max(review, starts), ends),
         )
         made.append(auth)
     return made
