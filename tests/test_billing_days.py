@@ -252,3 +252,10 @@ def test_a_rule_without_a_price_holds_the_day(cast, w):
     w.rule.save()
     day = _only(cast, w, "rule")
     assert day.failing[0]["reason"] == "The rule of Synthetic Health Plan has no rate for H0015."
+
+
+def test_an_expired_authorization_still_covers_the_days_of_its_span(cast, w):
+    w.authorization.status = "expired"
+    w.authorization.save()
+    days = evaluate(cast, w)
+    assert {d.status for d in days.values()} == {DayStatus.READY}

@@ -15,7 +15,13 @@ from django.db.models import Q
 from openiop.billing.checks import NOT_OVERRIDABLE
 from openiop.billing.day_models import BILLABLE_STATUSES, BillingDay, DayOverride
 from openiop.billing.medicare import payment_tier
-from openiop.billing.models import AUTHORIZED, Authorization, Certification, CertificationStatus
+from openiop.billing.models import (
+    AUTHORIZED,
+    Authorization,
+    AuthorizationStatus,
+    Certification,
+    CertificationStatus,
+)
 from openiop.billing.rules import rule_for
 from openiop.care.plans.models import Diagnosis, DiagnosisStatus
 from openiop.care.plans.plan_models import PlanReview, PlanVersion, VersionStatus
@@ -423,7 +429,8 @@ def _authorization(f, episode, day, payer, services, used):
         and a.level_of_care == episode.program.level_of_care
         and a.starts_on <= day <= a.ends_on
     ]
-    approved = [a for a in candidates if a.status in AUTHORIZED]
+    # an expired authorization was approved: the days inside its span stay covered
+    approved = [a for a in candidates if a.status in (*AUTHORIZED, AuthorizationStatus.EXPIRED)]
     if not approved:
         pending = [a for a in candidates if a.status == "requested"]
         if pending:

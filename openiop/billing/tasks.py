@@ -48,6 +48,7 @@ def nightly_billing(organization_id: int | None = None) -> dict:
 
 def bill_organization(organization, *, today: dt.date | None = None) -> dict:
     """Evaluate the trailing days and charge the ready ones through yesterday."""
+    from openiop.billing.services.authorizations import authorizations_expire
     from openiop.billing.services.charges import charges_create
     from openiop.billing.services.days import days_evaluate
     from openiop.core import context
@@ -57,10 +58,11 @@ def bill_organization(organization, *, today: dt.date | None = None) -> dict:
         today = today or timezone.localdate()
         yesterday = today - dt.timedelta(days=1)
         start = yesterday - dt.timedelta(days=TRAILING_DAYS - 1)
+        expired = authorizations_expire(organization_id=organization.pk, today=today)
         evaluated = days_evaluate(organization=organization, start=start, end=yesterday)
         charged = charges_create(organization=organization, through=yesterday)
     charged["amount"] = str(charged["amount"])
-    return {"evaluated": evaluated, "charged": charged}
+    return {"expired": expired, "evaluated": evaluated, "charged": charged}
 
 
 def next_run_at(organization_id, *, now: dt.datetime | None = None) -> dt.datetime:
