@@ -125,3 +125,16 @@ def test_signing_the_note_releases_the_day(cast, w, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         note_sign(actor=cast.clinician_a, note=w.notes[1])
     assert BillingDay.objects.get(pk=w.held.pk).status == DayStatus.READY
+
+
+def test_one_transaction_judges_its_episodes_once(cast, w, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from openiop.billing.services.days import recheck_later
+
+    before = AuditEvent.objects.filter(event="billing.evaluate").count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        recheck_later([w.episode.pk])
+        recheck_later([w.episode.pk, cast.episode_b.pk])
+    assert len(callbacks) == 1
+    assert AuditEvent.objects.filter(event="billing.evaluate").count() == before + 1

@@ -82,7 +82,7 @@ class BillingDay(BaseModel):
 
     @property
     def failing(self) -> list[dict]:
-        return [c for c in self.checks if not c["ok"]]
+        return [c for c in self.checks if c["ok"] is False]
 
     @property
     def held_codes(self) -> list[str]:

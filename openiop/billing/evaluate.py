@@ -184,6 +184,10 @@ class Verdict:
         return [c["code"] for c in self.checks if c["ok"] is False]
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _d(day: dt.date) -> str:
     return f"{day:%-d %b %Y}"
 
@@ -353,10 +357,10 @@ def _week(f, episode, day, rule):
     }
     n, need = len(days), rule.min_days_per_week
     if n >= need:
-        return True, f"{n} days attended in the week of {_d(start)} (at least {need})."
+        return True, f"{_n(n, 'day')} attended in the week of {_d(start)} (at least {need})."
     if start + dt.timedelta(days=6) >= f.today:
         return False, f"{n} of {need} days so far in the week of {_d(start)}; the week is not over."
-    return False, f"{n} days attended in the week of {_d(start)}; the payer needs {need}."
+    return False, f"{_n(n, 'day')} attended in the week of {_d(start)}; the payer needs {need}."
 
 
 def _notes(f, episode, services):

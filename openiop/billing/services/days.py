@@ -180,19 +180,35 @@ def recheck_episodes(episode_ids) -> dict:
 
 
 def recheck_later(episode_ids) -> None:
-    """`recheck_episodes` once the current transaction commits. A failure is
-    logged, never raised: billing never stops clinical work (the nightly
-    evaluation judges the days again)."""
-    ids = sorted(set(episode_ids))
+    """`recheck_episodes` once the current transaction commits: one evaluation
+    for every episode a transaction touched, however many changes it made. A
+    failure is logged, never raised: billing never stops clinical work (the
+    nightly evaluation judges the days again)."""
+    ids = set(episode_ids)
+    if not ids:
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        _recheck_now(ids)
+        return
+    # the callback may have been dropped with a rolled-back savepoint: register again
+    if not any(item[1] is _recheck_pending for item in conn.run_on_commit):
+        conn.billing_recheck = set()
+        transaction.on_commit(_recheck_pending)
+    conn.billing_recheck |= ids
 
-    def run():
-        try:
-            recheck_episodes(ids)
-        except Exception:  # noqa: BLE001
-            log.warning("Could not check billable days again", exc_info=True)
 
-    if ids:
-        transaction.on_commit(run)
+def _recheck_pending() -> None:
+    conn = transaction.get_connection()
+    ids, conn.billing_recheck = getattr(conn, "billing_recheck", set()), set()
+    _recheck_now(ids)
+
+
+def _recheck_now(ids) -> None:
+    try:
+        recheck_episodes(sorted(ids))
+    except Exception:  # noqa: BLE001
+        log.warning("Could not check billable days again", exc_info=True)
 
 
 def _require(actor, day, permission, action) -> None:

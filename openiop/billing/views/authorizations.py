@@ -4,7 +4,8 @@ An episode's authorizations (with what is used and left, counted from billable
 days), the organization's list with its warnings, the concurrent review
 worklist per reviewer, the request/decision/change/renewal forms, and the
 printable concurrent review packet (care team only: it holds scores and
-progress, which billing does not see)."""
+progress, which billing does not see) and its sending to the payer, a
+recorded 42 CFR Part 2 disclosure."""
 
 import datetime as dt
 
@@ -16,15 +17,18 @@ from django.utils import timezone
 
 from openiop.access.querysets import organizations_reached
 from openiop.access.scope import can, grant
-from openiop.audit.services import audit_read
+from openiop.audit.services import audit_denied, audit_read
 from openiop.billing import authorization_forms as f
 from openiop.billing import authorization_selectors as sel
 from openiop.billing.models import Authorization, Payer
 from openiop.billing.packet import review_packet
+from openiop.billing.packet_forms import PacketSendForm
 from openiop.billing.services import authorizations as svc
+from openiop.billing.services import packet_disclosure as pd
 from openiop.care.models import Episode
+from openiop.consent.release import NOTICE
 from openiop.core.decorators import forbidden, requires
-from openiop.core.errors import ApplicationError
+from openiop.core.errors import ApplicationError, PermissionDenied
 from openiop.core.forms import apply_errors
 from openiop.core.pagination import paginate
 from openiop.organizations.models import Program
@@ -310,15 +314,80 @@ def authorization_renew(request, authorization_uuid):
     )
 
 
+def _may_disclose(user, episode) -> bool:
+    return can(
+        user,
+        "disclosure.make",
+        organization_id=episode.organization_id,
+        program_id=episode.program_id,
+    )
+
+
+def _packet_page(request, auth, packet, **ctx):
+    return render(
+        request,
+        "billing/authorizations_packet.html",
+        {
+            "p": packet,
+            "patient": auth.patient,
+            "episode": auth.episode,
+            "ledger": packet.ledger,
+            **ctx,
+        },
+    )
+
+
 @requires("authorization.review")
 def authorization_packet(request, authorization_uuid):
     auth = _authorization(request, authorization_uuid, "review")
     packet = review_packet(actor=request.user, authorization=auth, today=timezone.localdate())
     audit_read(actor=request.user, event="authorization.packet", obj=auth, patient=auth.patient)
+    may_send = _may_disclose(request.user, auth.episode)
+    return _packet_page(
+        request,
+        auth,
+        packet,
+        send_form=PacketSendForm(authorization=auth) if may_send else None,
+    )
+
+
+@requires("authorization.review")
+def authorization_packet_send(request, authorization_uuid):
+    """Send the packet to the payer: the patient's consent checked, the
+    disclosure recorded, the packet shown for printing with the Part 2 notice.
+    Refused: the reason, and nothing recorded."""
+    auth = _authorization(request, authorization_uuid, "review")
+    if not _may_disclose(request.user, auth.episode):
+        audit_denied(actor=request.user, event="disclosure.make", action="update")
+        return forbidden(
+            request, "You may read the packet but not disclose it outside the program."
+        )
+    form = PacketSendForm(request.POST or None, authorization=auth)
+    if request.method == "POST" and form.is_valid():
+        packet = review_packet(actor=request.user, authorization=auth, today=timezone.localdate())
+        try:
+            disclosure = pd.packet_send(
+                actor=request.user,
+                authorization=auth,
+                packet=packet,
+                recipient=form.cleaned_data["recipient"],
+                channel=form.cleaned_data["channel"],
+            )
+        except PermissionDenied:
+            return forbidden(request)
+        except ApplicationError as exc:
+            if exc.fields:
+                apply_errors(form, exc)
+            else:
+                form.add_error(None, f"Not sent: {exc.message}")
+        else:
+            return _packet_page(request, auth, packet, disclosure=disclosure, notice=NOTICE)
+    if request.method == "GET":
+        audit_read(actor=request.user, event="authorization.form", obj=auth, patient=auth.patient)
     return render(
         request,
-        "billing/authorizations_packet.html",
-        {"p": packet, "patient": auth.patient, "episode": auth.episode, "ledger": packet.ledger},
+        "billing/authorizations_send.html",
+        {"form": form, "authorization": auth, "episode": auth.episode, "patient": auth.patient},
     )
 
 
@@ -354,5 +423,10 @@ urlpatterns = [
         "authorizations/<uuid:authorization_uuid>/packet/",
         authorization_packet,
         name="authorization_packet",
+    ),
+    path(
+        "authorizations/<uuid:authorization_uuid>/packet/send/",
+        authorization_packet_send,
+        name="authorization_packet_send",
     ),
 ]
