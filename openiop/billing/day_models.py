@@ -72,7 +72,10 @@ class BillingDay(BaseModel):
         ordering = ["date", "id"]
         constraints = [models.UniqueConstraint(fields=["episode", "date"], name="uniq_billing_day")]
         indexes = [
-            models.Index(fields=["program", "status", "date"]),
+            # the worklist: a page of days and the counts by reason, read from the
+            # index alone (held_for in it) for a program or a whole organization
+            models.Index(fields=["program", "status", "date", "held_for"]),
+            models.Index(fields=["organization", "status", "date", "held_for"]),
             models.Index(fields=["patient", "date"]),
             models.Index(fields=["authorization", "status"]),
         ]

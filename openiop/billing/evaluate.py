@@ -7,6 +7,7 @@ the rule. The service (`services/days.py`) writes the results.
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -188,6 +189,7 @@ def _n(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+@functools.lru_cache(maxsize=4096)
 def _d(day: dt.date) -> str:
     return f"{day:%-d %b %Y}"
 

@@ -97,7 +97,7 @@ def days_evaluate(
 def _evaluate_chunk(episodes, start, end, today, rules, total: Evaluated) -> None:
     f = load_facts(episodes, start, end, today=today, rules=rules)
     now = timezone.now()
-    new, changed, seen = [], {}, set()
+    new, changed, unchanged, seen = [], {}, [], set()
     used: dict[int, int] = {}
     for episode in episodes:
         last = min(end, episode.discharged_on or end)
@@ -109,6 +109,7 @@ def _evaluate_chunk(episodes, start, end, today, rules, total: Evaluated) -> Non
                     total.skipped += 1
                 else:
                     v = judge(f, episode, day, used, day_id=row.pk if row else None)
+                    before = _verdict_of(row) if row else None
                     row = row or BillingDay(
                         organization_id=episode.organization_id,
                         program_id=episode.program_id,
@@ -121,7 +122,9 @@ def _evaluate_chunk(episodes, start, end, today, rules, total: Evaluated) -> Non
                     total.days += 1
                     total.held += row.status == DayStatus.HELD
                     total.ready += row.status == DayStatus.READY
-                    if row.pk:
+                    if row.pk and _verdict_of(row) == before:
+                        unchanged.append(row.pk)
+                    elif row.pk:
                         changed[row.pk] = row
                     else:
                         new.append(row)
@@ -138,10 +141,15 @@ def _evaluate_chunk(episodes, start, end, today, rules, total: Evaluated) -> Non
             .filter(pk__in=list(changed) + gone, status__in=OPEN_STATUSES)
             .values_list("pk", flat=True)
         )
+        # a CASE per field and row: small batches (SQLite's cost grows with the square)
         BillingDay.objects.bulk_update(
-            [d for pk, d in changed.items() if pk in still_open], WRITTEN_FIELDS, batch_size=500
+            [d for pk, d in changed.items() if pk in still_open], WRITTEN_FIELDS, batch_size=100
         )
-        BillingDay.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        for i in range(0, len(unchanged), 900):
+            BillingDay.objects.filter(
+                pk__in=unchanged[i : i + 900], status__in=OPEN_STATUSES
+            ).update(evaluated_at=now)
+        BillingDay.objects.bulk_create(new, batch_size=900, ignore_conflicts=True)
         removable = [pk for pk in gone if pk in still_open]
         if removable:
             total.removed += (
@@ -149,6 +157,22 @@ def _evaluate_chunk(episodes, start, end, today, rules, total: Evaluated) -> Non
                 .delete()[1]
                 .get("billing.BillingDay", 0)
             )
+
+
+def _verdict_of(row: BillingDay) -> tuple:
+    """What an evaluation decides of a day (a day whose verdict stands is not rewritten)."""
+    return (
+        row.status,
+        row.payer_id,
+        row.rule_id,
+        row.authorization_id,
+        row.checks,
+        row.held_for,
+        row.minutes,
+        row.services,
+        row.units,
+        row.tier,
+    )
 
 
 def _apply(row: BillingDay, v, now) -> None:
