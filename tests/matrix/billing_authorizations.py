@@ -4,8 +4,10 @@ decision, change and renewal forms, and the concurrent review packet.
 
 authorization.view is the clinical readers' (billing included); requesting and
 recording decisions is the director's, intake's and billing's; the packet holds
-scores and progress notes, so it is the care team's (not billing's). A request
-of episode A is made on first use."""
+scores and progress notes, so it is the care team's (not billing's). Sending
+the packet to the payer is a 42 CFR Part 2 disclosure: the care team's roles
+that may disclose (not the prescriber's, not billing's). A request of episode
+A is made on first use."""
 
 import datetime as dt
 
@@ -14,6 +16,7 @@ from tests.matrix.common import page
 READERS = {"clinician_a", "readonly_a", "director_a", "prescriber_a", "intake"}
 MANAGERS = {"readonly_a", "director_a", "intake"}
 REVIEWERS = {"clinician_a", "director_a", "prescriber_a", "intake"}
+SENDERS = {"clinician_a", "director_a", "intake"}
 
 
 def requested(c):
@@ -86,5 +89,14 @@ MATRIX = {
         lambda c: f"/billing/authorizations/{requested(c).uuid}/packet/",
         None,
         page(REVIEWERS, hidden={"clinician_b"}),
+    ),
+    (
+        "billing/authorizations/<uuid:authorization_uuid>/packet/send/",
+        "authorization_packet_send",
+    ): (
+        "get",
+        lambda c: f"/billing/authorizations/{requested(c).uuid}/packet/send/",
+        None,
+        page(SENDERS, hidden={"clinician_b"}),
     ),
 }
