@@ -78,26 +78,28 @@ def worklist_days(actor, f: Filters):
         qs = qs.filter(status=f.status)
     if f.reason:
         qs = qs.filter(held_for__contains=f",{f.reason},")
+    # by day, then by what holds it: the order of the index that serves the page
     return qs.select_related("patient", "program", "payer", "episode").order_by(
-        "date", "patient_id", "pk"
+        "date", "held_for", "pk"
     )
 
 
 def counts(actor, f: Filters) -> dict:
-    """Days by status and held days by reason, in one query."""
+    """Days by status, and held days by reason: two queries read from the index."""
     qs = scoped_days(actor, f)
-    held = Q(status=DayStatus.HELD)
-    row = qs.aggregate(
-        **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in DayStatus.values},
+    by_status = dict(
+        qs.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    row = qs.filter(status=DayStatus.HELD).aggregate(
         **{
-            f"reason_{c.code}": Count("pk", filter=held & Q(held_for__contains=f",{c.code},"))
+            f"reason_{c.code}": Count("pk", filter=Q(held_for__contains=f",{c.code},"))
             for c in CHECKS
         },
     )
     by_reason = [(c, row[f"reason_{c.code}"]) for c in CHECKS if row[f"reason_{c.code}"]]
     biggest = max((n for _c, n in by_reason), default=0)
     return {
-        "status": {s: row[f"status_{s}"] for s in DayStatus.values},
+        "status": {s: by_status.get(s, 0) for s in DayStatus.values},
         "reasons": [(c, n, round(100 * n / biggest) if biggest else 0) for c, n in by_reason],
     }
 
