@@ -73,9 +73,11 @@ class BillingDay(BaseModel):
         constraints = [models.UniqueConstraint(fields=["episode", "date"], name="uniq_billing_day")]
         indexes = [
             # the worklist: a page of days and the counts by reason, read from the
-            # index alone (held_for in it) for a program or a whole organization
-            models.Index(fields=["program", "status", "date", "held_for"]),
-            models.Index(fields=["organization", "status", "date", "held_for"]),
+            # index alone (with its filters) for a program or a whole organization
+            models.Index(fields=["program", "status", "date", "held_for", "payer"]),
+            models.Index(
+                fields=["organization", "status", "date", "held_for", "program", "payer"]
+            ),
             models.Index(fields=["patient", "date"]),
             models.Index(fields=["authorization", "status"]),
         ]

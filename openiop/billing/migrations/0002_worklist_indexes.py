@@ -19,10 +19,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='billingday',
-            index=models.Index(fields=['program', 'status', 'date', 'held_for'], name='billing_bil_program_a4c894_idx'),
+            index=models.Index(fields=['program', 'status', 'date', 'held_for', 'payer'], name='billing_bil_program_2a8543_idx'),
         ),
         migrations.AddIndex(
             model_name='billingday',
-            index=models.Index(fields=['organization', 'status', 'date', 'held_for'], name='billing_bil_organiz_dd8ea7_idx'),
+            index=models.Index(fields=['organization', 'status', 'date', 'held_for', 'program', 'payer'], name='billing_bil_organiz_41b41c_idx'),
         ),
     ]
