@@ -223,10 +223,9 @@ def _locked(authorization) -> tuple[Episode, Authorization]:
 
 def _recheck(episode_ids) -> None:
     """Evaluate the episodes' open days again once this change is committed."""
-    from openiop.billing.services.days import recheck_episodes
+    from openiop.billing.services.days import recheck_later
 
-    ids = sorted(set(episode_ids))
-    transaction.on_commit(lambda: recheck_episodes(ids))
+    recheck_later(episode_ids)
 
 
 def _check_not_renewed(previous) -> None:

@@ -334,6 +334,6 @@ def certification_sign(*, actor, certification) -> Certification:
 
 def _recheck_days_after_commit(episode_id: int) -> None:
     """A signed certification can release held days: re-evaluate them once committed."""
-    from openiop.billing.services.days import recheck_episodes
+    from openiop.billing.services.days import recheck_later
 
-    transaction.on_commit(lambda: recheck_episodes([episode_id]))
+    recheck_later([episode_id])

@@ -215,16 +215,18 @@ def recheck_later(episode_ids) -> None:
     if not conn.in_atomic_block:
         _recheck_now(ids)
         return
-    # the callback may have been dropped with a rolled-back savepoint: register again
-    if not any(item[1] is _recheck_pending for item in conn.run_on_commit):
-        conn.billing_recheck = set()
+    # register once per transaction: again when the callback has run, or was
+    # dropped with a rolled-back transaction or savepoint
+    pending = getattr(conn, "billing_recheck", None)
+    if pending is None or not any(item[1] is _recheck_pending for item in conn.run_on_commit):
+        conn.billing_recheck = pending = set()
         transaction.on_commit(_recheck_pending)
-    conn.billing_recheck |= ids
+    pending |= ids
 
 
 def _recheck_pending() -> None:
     conn = transaction.get_connection()
-    ids, conn.billing_recheck = getattr(conn, "billing_recheck", set()), set()
+    ids, conn.billing_recheck = getattr(conn, "billing_recheck", None) or set(), None
     _recheck_now(ids)
 
 

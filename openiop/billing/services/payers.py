@@ -428,14 +428,9 @@ def _recheck_open_days(payer: Payer) -> None:
         .values_list("episode_id", flat=True)
         .distinct()
     )
-    if ids:
+    from openiop.billing.services.days import recheck_later
 
-        def run():
-            from openiop.billing.services.days import recheck_episodes
-
-            recheck_episodes(ids)
-
-        transaction.on_commit(run)
+    recheck_later(ids)
 
 
 # --- templates ----------------------------------------------------------------------
