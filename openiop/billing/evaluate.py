@@ -11,7 +11,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from openiop.billing.checks import NOT_OVERRIDABLE
 from openiop.billing.day_models import BILLABLE_STATUSES, BillingDay, DayOverride
@@ -108,10 +108,14 @@ def load_facts(episodes, start: dt.date, end: dt.date, *, today: dt.date, rules)
     ):
         f.notes[sid] = (status, kind)
         note_ids[nid] = sid
-    for nid, pid, keys, similar in NoteEntry.objects.filter(
-        note_id__in=note_ids, patient_id__in=patient_ids
-    ).values_list("note_id", "patient_id", "objective_keys", "similar_percent"):
-        f.entries[(note_ids[nid], pid)] = (len(keys or []), similar)
+    # whether a part names an objective, decided in SQL (no JSON decoded per row)
+    linked = ExpressionWrapper(~Q(objective_keys=[]), output_field=BooleanField())
+    for nid, pid, has_objective, similar in (
+        NoteEntry.objects.filter(note_id__in=note_ids, patient_id__in=patient_ids)
+        .annotate(linked=linked)
+        .values_list("note_id", "patient_id", "linked", "similar_percent")
+    ):
+        f.entries[(note_ids[nid], pid)] = (int(bool(has_objective)), similar)
     for ep, effective, ended in PlanVersion.objects.filter(
         plan__episode_id__in=ids,
         status__in=(VersionStatus.SIGNED, VersionStatus.SUPERSEDED),
