@@ -101,6 +101,8 @@ def test_too_few_days_in_the_week_hold_every_day_of_it(cast, w):
     assert w.days[0] not in days  # an absent day is no billable day
     assert held(days[w.days[1]]) == ["week"]
     assert "2 days attended in the week" in days[w.days[1]].failing[0]["reason"]
+    Attendance.objects.filter(session=w.sessions[0]).update(status="present", minutes=180)
+    assert evaluate(cast, w)[w.days[1]].status == DayStatus.READY
 
 
 def test_an_unsigned_note_holds_the_day(cast, w):
@@ -117,11 +119,17 @@ def test_a_missing_note_holds_the_day(cast, w):
     w.notes[1].entries.all().delete()
     w.notes[1].delete()
     assert "no note" in _only(cast, w, "notes").failing[0]["reason"]
+    from tests.billing_helpers import signed_note
+
+    signed_note(cast, w.sessions[1], w.episode, w.objective)
+    assert evaluate(cast, w)[w.days[1]].status == DayStatus.READY
 
 
 def test_a_note_not_linked_to_an_objective_holds_the_day(cast, w):
     NoteEntry.objects.filter(note=w.notes[1]).update(objective_keys=[])
     assert "not linked to a plan objective" in _only(cast, w, "notes").failing[0]["reason"]
+    NoteEntry.objects.filter(note=w.notes[1]).update(objective_keys=[str(w.objective.key)])
+    assert evaluate(cast, w)[w.days[1]].status == DayStatus.READY
 
 
 def test_a_near_identical_note_part_holds_the_day(cast, w):
@@ -137,12 +145,27 @@ def test_no_signed_plan_in_effect_holds_the_day(cast, w):
     day = evaluate(cast, w)[w.days[1]]
     assert held(day) == ["plan"]
     assert evaluate(cast, w)[w.days[2]].status == DayStatus.READY
+    w.version.effective_on = w.days[1]
+    w.version.save()
+    assert evaluate(cast, w)[w.days[1]].status == DayStatus.READY
 
 
 def test_an_overdue_plan_review_holds_the_day(cast, w):
     Program.objects.filter(pk=cast.program_a.pk).update(plan_review_days=7)
     day = _only(cast, w, "review")
     assert "review was due on" in day.failing[0]["reason"]
+    from openiop.care.plans.plan_models import PlanReview
+
+    PlanReview.objects.create(
+        plan=w.version.plan,
+        version=w.version,
+        reviewed_on=w.monday - dt.timedelta(days=1),
+        reviewer=cast.clinician_a,
+        outcome="continue",
+        summary="Synthetic review.",
+        next_review_on=w.monday + dt.timedelta(days=20),
+    )
+    assert evaluate(cast, w)[w.days[1]].status == DayStatus.READY
 
 
 def test_no_primary_diagnosis_holds_the_day(cast, w):
@@ -221,8 +244,11 @@ def test_a_partial_hospitalization_day_the_same_day_holds_it(cast, w):
     )
     other = EpisodeFactory(program=php, patient=w.episode.patient)
     s = session_on(cast, w.stype, w.days[1], start=dt.time(14), minutes=60, program=php)
-    attend(cast, s, other, minutes=60)
+    mark = attend(cast, s, other, minutes=60)
     assert "condition code 41" in _only(cast, w, "php_overlap").failing[0]["reason"]
+    mark.status, mark.minutes = "absent", 0
+    mark.save()
+    assert evaluate(cast, w)[w.days[1]].status == DayStatus.READY
 
 
 def test_a_day_billed_while_it_is_judged_stays_billed(cast, w, monkeypatch):
