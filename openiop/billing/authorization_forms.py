@@ -4,7 +4,7 @@ from django import forms
 
 from openiop.billing.authorization_selectors import WARNINGS
 from openiop.billing.models import AuthorizationStatus, Payer, UnitKind
-from openiop.billing.services.authorizations import MAX_UNITS, reviewer_choices
+from openiop.billing.services.authorization_checks import MAX_UNITS, reviewer_choices
 from openiop.organizations.levels import LEVELS
 
 DATE = forms.DateInput(attrs={"type": "date"})

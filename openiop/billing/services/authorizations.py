@@ -12,12 +12,8 @@ open days are evaluated again once the change is committed.
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from openiop.access.permissions import PERMISSIONS
-from openiop.access.services import require
-from openiop.accounts.models import Membership, User
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
 from openiop.billing.models import (
@@ -27,225 +23,29 @@ from openiop.billing.models import (
     Payer,
     UnitKind,
 )
-from openiop.care.models import Episode, EpisodeStatus
+from openiop.billing.services.authorization_checks import (
+    DECISIONS,
+    UNSET,
+    check_coverage,
+    check_next_review,
+    check_not_renewed,
+    check_number,
+    check_overlap,
+    check_payer,
+    check_reviewer,
+    check_span,
+    check_units,
+    clean_text,
+    lock_authorization,
+    lock_episode,
+    recheck,
+    require_manage,
+)
+from openiop.care.models import EpisodeStatus
 from openiop.core.clock import organization_today
 from openiop.core.errors import ApplicationError
 from openiop.core.transitions import transition
 from openiop.organizations.levels import LEVELS
-from openiop.patients.models import Coverage
-
-MAX_SPAN_DAYS = 366
-MAX_UNITS = 5000
-DECISIONS = {
-    "approved": AuthorizationStatus.APPROVED,
-    "partial": AuthorizationStatus.PARTIAL,
-    "denied": AuthorizationStatus.DENIED,
-}
-# whoever may read the concurrent review packet may be an authorization's reviewer
-REVIEWER_ROLES = tuple(sorted(PERMISSIONS["authorization.review"]))
-UNSET = object()
-
-
-# --- who and what ------------------------------------------------------------
-
-
-def reviewer_choices(program):
-    """Active staff who may review the program's authorizations (a role of the
-    care team in the program, or organization-wide), by name."""
-    ids = Membership.objects.filter(
-        Q(program=program) | Q(program__isnull=True, organization_id=program.organization_id),
-        is_active=True,
-        role__in=REVIEWER_ROLES,
-        user__is_active=True,
-    ).values("user_id")
-    return User.objects.filter(id__in=ids).order_by("display_name", "username")
-
-
-def _require_manage(actor, episode, action=Action.CREATE) -> None:
-    """`authorization.manage` where the episode is (its program, or the whole
-    organization): a role in another program of the patient is not enough."""
-    require(
-        actor,
-        "authorization.manage",
-        organization_id=episode.organization_id,
-        program_id=episode.program_id,
-        action=action,
-    )
-
-
-def _check_reviewer(reviewer, episode) -> None:
-    if reviewer is None:
-        return
-    if not reviewer_choices(episode.program).filter(pk=reviewer.pk).exists():
-        raise ApplicationError.for_field(
-            "reviewer",
-            "Choose a reviewer from the program's care team (director, clinician, "
-            "prescriber or intake coordinator).",
-        )
-
-
-def _check_payer(payer, episode) -> None:
-    if payer is None or payer.organization_id != episode.organization_id:
-        raise ApplicationError.for_field("payer", "Choose one of the organization's payers.")
-    if not payer.is_active:
-        raise ApplicationError.for_field(
-            "payer", f"{payer.name} is no longer active: choose an active payer."
-        )
-
-
-def has_coverage(patient, payer, starts_on: dt.date, ends_on: dt.date) -> bool:
-    """Whether the patient has coverage with the payer on file for part of the span."""
-    return (
-        Coverage.objects.filter(patient=patient, payer=payer)
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=ends_on))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
-        .exists()
-    )
-
-
-def _check_coverage(episode, payer, starts_on, ends_on, without_coverage: bool) -> None:
-    if without_coverage or has_coverage(episode.patient, payer, starts_on, ends_on):
-        return
-    raise ApplicationError.for_field(
-        "payer",
-        f"The patient has no coverage with {payer.name} on file for these dates. Add the "
-        "coverage first, or tick 'No coverage on file yet' to request anyway.",
-    )
-
-
-def _check_span(episode, starts_on, ends_on) -> None:
-    if not isinstance(starts_on, dt.date):
-        raise ApplicationError.for_field("starts_on", "Give the first day authorized.")
-    if not isinstance(ends_on, dt.date):
-        raise ApplicationError.for_field("ends_on", "Give the last day authorized.")
-    if ends_on < starts_on:
-        raise ApplicationError.for_field("ends_on", "The last day cannot be before the first day.")
-    if (ends_on - starts_on).days + 1 > MAX_SPAN_DAYS:
-        raise ApplicationError.for_field(
-            "ends_on", f"An authorization covers at most {MAX_SPAN_DAYS} days."
-        )
-    if starts_on < episode.admitted_on:
-        raise ApplicationError.for_field(
-            "starts_on",
-            f"The first day cannot be before the admission ({episode.admitted_on:%Y-%m-%d}).",
-        )
-    if episode.discharged_on and starts_on > episode.discharged_on:
-        raise ApplicationError.for_field(
-            "starts_on",
-            f"The first day cannot be after the discharge ({episode.discharged_on:%Y-%m-%d}).",
-        )
-
-
-def _check_units(field: str, value, *, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        what = "at least 1" if minimum else "0 or more"
-        raise ApplicationError.for_field(field, f"Give the number of days or units: {what}.")
-    if value > MAX_UNITS:
-        raise ApplicationError.for_field(field, f"At most {MAX_UNITS} days or units.")
-    return value
-
-
-def _check_next_review(next_review_on, starts_on, ends_on) -> None:
-    if next_review_on is None:
-        return
-    if not starts_on <= next_review_on <= ends_on:
-        raise ApplicationError.for_field(
-            "next_review_on",
-            "The next concurrent review falls within the authorized dates.",
-        )
-
-
-def _check_overlap(episode_id, payer_id, level, starts_on, ends_on, *, exclude=None) -> None:
-    """Refuse a span covering a day of another authorization (not denied) of the
-    same episode, payer and level. Call with the episode locked."""
-    clash = (
-        Authorization.objects.filter(
-            episode_id=episode_id,
-            payer_id=payer_id,
-            level_of_care=level,
-            starts_on__lte=ends_on,
-            ends_on__gte=starts_on,
-        )
-        .exclude(status=AuthorizationStatus.DENIED)
-        .exclude(pk=exclude)
-        .order_by("starts_on")
-        .first()
-    )
-    if clash is not None:
-        label = clash.number or "a pending request"
-        raise ApplicationError.for_field(
-            "starts_on",
-            f"These dates overlap authorization {label} of the same payer and level "
-            f"({clash.starts_on:%Y-%m-%d} to {clash.ends_on:%Y-%m-%d}): change the dates, "
-            "or change that authorization.",
-        )
-
-
-def _check_number(number: str, payer_id, patient_id, exclude=None) -> str:
-    number = (number or "").strip()
-    if len(number) > 50:
-        raise ApplicationError.for_field(
-            "number", "An authorization number has at most 50 characters."
-        )
-    if number:
-        taken = (
-            Authorization.objects.filter(payer_id=payer_id, number=number)
-            .exclude(patient_id=patient_id)
-            .exclude(status=AuthorizationStatus.DENIED)
-            .exclude(pk=exclude)
-            .exists()
-        )
-        if taken:
-            raise ApplicationError.for_field(
-                "number",
-                "This payer's authorization number is already recorded for another patient: "
-                "check the number.",
-            )
-    return number
-
-
-def _locked_episode(episode) -> Episode:
-    """The episode's row, locked until the transaction ends: authorizations of an
-    episode are changed one at a time."""
-    return Episode.objects.select_for_update().get(pk=episode.pk)
-
-
-def _locked(authorization) -> tuple[Episode, Authorization]:
-    episode = _locked_episode(authorization.episode)
-    fresh = (
-        Authorization.objects.select_for_update(of=("self",))
-        .select_related("payer", "patient", "previous")
-        .get(pk=authorization.pk)
-    )
-    fresh.episode = episode
-    return episode, fresh
-
-
-def _recheck(episode_ids) -> None:
-    """Evaluate the episodes' open days again once this change is committed."""
-    from openiop.billing.services.days import recheck_later
-
-    recheck_later(episode_ids)
-
-
-def _check_not_renewed(previous) -> None:
-    renewed = (
-        Authorization.objects.filter(previous=previous)
-        .exclude(status=AuthorizationStatus.DENIED)
-        .exists()
-    )
-    if renewed:
-        raise ApplicationError("This authorization has already been renewed.")
-
-
-def _text(value, limit: int, field: str) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ApplicationError.for_field(field, f"At most {limit} characters.")
-    return value
-
-
-# --- writes ------------------------------------------------------------------
 
 
 def authorization_create(
@@ -264,25 +64,25 @@ def authorization_create(
     previous: Authorization | None = None,
 ) -> Authorization:
     """Record a request for authorization sent to the payer (status requested)."""
-    _require_manage(actor, episode)
+    require_manage(actor, episode)
     if episode.status == EpisodeStatus.ENTERED_IN_ERROR:
         raise ApplicationError("This episode was entered in error: nothing can be authorized.")
-    _check_payer(payer, episode)
+    check_payer(payer, episode)
     if level_of_care not in LEVELS:
         raise ApplicationError.for_field("level_of_care", "Choose a level of care.")
     if unit_kind not in UnitKind.values:
         raise ApplicationError.for_field("unit_kind", "Choose days or units.")
-    requested_units = _check_units("requested_units", requested_units, minimum=1)
-    _check_span(episode, starts_on, ends_on)
-    _check_reviewer(reviewer, episode)
-    payer_reviewer = _text(payer_reviewer, 150, "payer_reviewer")
+    requested_units = check_units("requested_units", requested_units, minimum=1)
+    check_span(episode, starts_on, ends_on)
+    check_reviewer(reviewer, episode)
+    payer_reviewer = clean_text(payer_reviewer, 150, "payer_reviewer")
     with transaction.atomic():
-        locked = _locked_episode(episode)
-        _check_span(locked, starts_on, ends_on)
-        _check_overlap(locked.pk, payer.pk, level_of_care, starts_on, ends_on)
-        _check_coverage(locked, payer, starts_on, ends_on, without_coverage)
+        locked = lock_episode(episode)
+        check_span(locked, starts_on, ends_on)
+        check_overlap(locked.pk, payer.pk, level_of_care, starts_on, ends_on)
+        check_coverage(locked, payer, starts_on, ends_on, without_coverage)
         if previous is not None:
-            _check_not_renewed(previous)
+            check_not_renewed(previous)
         auth = Authorization.objects.create(
             organization_id=locked.organization_id,
             episode=locked,
@@ -317,7 +117,7 @@ def authorization_create(
             ],
             detail={"without_coverage": True} if without_coverage else None,
         )
-        _recheck([locked.pk])
+        recheck([locked.pk])
     return auth
 
 
@@ -335,14 +135,14 @@ def authorization_decide(
     """Record the payer's answer to a request: approved or partially approved
     (with the authorization number and the units), or denied. The payer may
     approve other dates than those requested."""
-    _require_manage(actor, authorization.episode, Action.UPDATE)
+    require_manage(actor, authorization.episode, Action.UPDATE)
     status = DECISIONS.get(decision)
     if status is None:
         raise ApplicationError.for_field(
             "decision", "Choose approved, partially approved or denied."
         )
     with transaction.atomic():
-        episode, auth = _locked(authorization)
+        episode, auth = lock_authorization(authorization)
         if auth.status != AuthorizationStatus.REQUESTED:
             raise ApplicationError.for_field(
                 "decision",
@@ -350,18 +150,18 @@ def authorization_decide(
             )
         starts_on = starts_on or auth.starts_on
         ends_on = ends_on or auth.ends_on
-        number = _check_number(number, auth.payer_id, auth.patient_id, exclude=auth.pk)
+        number = check_number(number, auth.payer_id, auth.patient_id, exclude=auth.pk)
         values: dict = {"starts_on": starts_on, "ends_on": ends_on, "number": number}
         if (starts_on, ends_on) != (auth.starts_on, auth.ends_on):
-            _check_span(episode, starts_on, ends_on)
+            check_span(episode, starts_on, ends_on)
         if status == AuthorizationStatus.DENIED:
             values.update(units=0, next_review_on=None)
         else:
             if not number:
                 raise ApplicationError.for_field("number", "Give the payer's authorization number.")
-            units = _check_units("units", units, minimum=1)
-            _check_span(episode, starts_on, ends_on)
-            _check_next_review(next_review_on, starts_on, ends_on)
+            units = check_units("units", units, minimum=1)
+            check_span(episode, starts_on, ends_on)
+            check_next_review(next_review_on, starts_on, ends_on)
             if (
                 status == AuthorizationStatus.PARTIAL
                 and units >= auth.requested_units
@@ -372,7 +172,7 @@ def authorization_decide(
                     "Everything requested was approved: record it as approved, or give the "
                     "units or dates the payer approved.",
                 )
-            _check_overlap(
+            check_overlap(
                 episode.pk, auth.payer_id, auth.level_of_care, starts_on, ends_on, exclude=auth.pk
             )
             values.update(units=units, next_review_on=next_review_on)
@@ -386,7 +186,7 @@ def authorization_decide(
             changed_fields=["status", *values],
             detail={"decision": str(status)},
         )
-        _recheck([episode.pk])
+        recheck([episode.pk])
     return auth
 
 
@@ -403,9 +203,9 @@ def authorization_update(
 ) -> Authorization:
     """Change the dates, the units (authorized, or requested while pending), the
     next concurrent review date, the reviewer or the payer's contact."""
-    _require_manage(actor, authorization.episode, Action.UPDATE)
+    require_manage(actor, authorization.episode, Action.UPDATE)
     with transaction.atomic():
-        episode, auth = _locked(authorization)
+        episode, auth = lock_authorization(authorization)
         if auth.status not in (AuthorizationStatus.REQUESTED, *AUTHORIZED):
             raise ApplicationError(
                 f"A {auth.get_status_display().lower()} authorization is not changed: "
@@ -413,16 +213,16 @@ def authorization_update(
             )
         starts_on = starts_on or auth.starts_on
         ends_on = ends_on or auth.ends_on
-        _check_span(episode, starts_on, ends_on)
+        check_span(episode, starts_on, ends_on)
         changes: dict = {}
         if (starts_on, ends_on) != (auth.starts_on, auth.ends_on):
-            _check_overlap(
+            check_overlap(
                 episode.pk, auth.payer_id, auth.level_of_care, starts_on, ends_on, exclude=auth.pk
             )
             changes.update(starts_on=starts_on, ends_on=ends_on)
         if units is not None:
             field = "units" if auth.is_authorized else "requested_units"
-            units = _check_units(field, units, minimum=1)
+            units = check_units(field, units, minimum=1)
             if units != getattr(auth, field):
                 changes[field] = units
         if next_review_on is not UNSET:
@@ -430,17 +230,17 @@ def authorization_update(
                 raise ApplicationError.for_field(
                     "next_review_on", "Concurrent reviews follow an approval."
                 )
-            _check_next_review(next_review_on, starts_on, ends_on)
+            check_next_review(next_review_on, starts_on, ends_on)
             if next_review_on != auth.next_review_on:
                 changes["next_review_on"] = next_review_on
         elif auth.next_review_on and "ends_on" in changes:
-            _check_next_review(auth.next_review_on, starts_on, ends_on)
+            check_next_review(auth.next_review_on, starts_on, ends_on)
         if reviewer is not UNSET:
-            _check_reviewer(reviewer, episode)
+            check_reviewer(reviewer, episode)
             if (reviewer.pk if reviewer else None) != auth.reviewer_id:
                 changes["reviewer"] = reviewer
         if payer_reviewer is not UNSET:
-            payer_reviewer = _text(payer_reviewer, 150, "payer_reviewer")
+            payer_reviewer = clean_text(payer_reviewer, 150, "payer_reviewer")
             if payer_reviewer != auth.payer_reviewer:
                 changes["payer_reviewer"] = payer_reviewer
         if not changes:
@@ -456,7 +256,7 @@ def authorization_update(
             patient=episode.patient,
             changed_fields=list(changes),
         )
-        _recheck([episode.pk])
+        recheck([episode.pk])
     return auth
 
 
@@ -478,7 +278,7 @@ def authorization_renew(
             "Only an approved or expired authorization is renewed: a pending request is "
             "decided first, a denied one requested again."
         )
-    _check_not_renewed(previous)
+    check_not_renewed(previous)
     starts_on = starts_on or previous.ends_on + dt.timedelta(days=1)
     if ends_on is None and isinstance(starts_on, dt.date):
         ends_on = starts_on + (previous.ends_on - previous.starts_on)
@@ -534,6 +334,6 @@ def authorizations_expire(*, organization_id=None, today: dt.date | None = None)
                     patient=auth.patient,
                     changed_fields=["status"],
                 )
-                _recheck([auth.episode_id])
+                recheck([auth.episode_id])
                 done += 1
     return done
