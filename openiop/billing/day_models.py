@@ -75,9 +75,7 @@ class BillingDay(BaseModel):
             # the worklist: a page of days and the counts by reason, read from the
             # index alone (with its filters) for a program or a whole organization
             models.Index(fields=["program", "status", "date", "held_for", "payer"]),
-            models.Index(
-                fields=["organization", "status", "date", "held_for", "program", "payer"]
-            ),
+            models.Index(fields=["organization", "status", "date", "held_for", "program", "payer"]),
             models.Index(fields=["patient", "date"]),
             models.Index(fields=["authorization", "status"]),
         ]
