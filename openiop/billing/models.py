@@ -88,6 +88,14 @@ class Payer(BaseModel):
     )
     kind = models.CharField(max_length=16, choices=PayerType.choices)
     is_active = models.BooleanField(default=True)
+    # the payer as a 42 CFR Part 2 recipient: what a concurrent review packet is sent to
+    recipient = models.ForeignKey(
+        "consent.ExternalRecipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = PayerQuerySet.as_manager()
 
