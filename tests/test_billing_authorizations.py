@@ -635,3 +635,12 @@ def test_two_overlapping_requests_at_once_one_wins(cast, world):
     assert all(isinstance(r, ApplicationError) for r in results if r not in won), results
     assert Authorization.objects.count() == 1
     assert events("authorization.create").count() == 1
+
+
+def test_an_authorization_far_in_the_future_is_refused_not_a_crash(cast, world):
+    from openiop.core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as exc:
+        request(cast, world, start=dt.date(9999, 12, 30), days=2)
+    assert "starts_on" in exc.value.fields
+    assert not Authorization.objects.exists()

@@ -620,3 +620,22 @@ def test_overlapping_drafts_signed_at_once_leave_one_signed(cast):
     assert len(winners(results)) == 1, results
     assert Certification.objects.filter(status=CertificationStatus.SIGNED).count() == 1
     assert events("certification.sign").filter(outcome="success").count() == 1
+
+
+def test_a_certification_far_in_the_future_is_refused_not_a_crash(cast):
+    import datetime as _dt
+
+    from openiop.billing.models import Certification
+    from openiop.billing.services.certifications import certification_draft
+    from openiop.core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as exc:
+        certification_draft(
+            actor=cast.clinician_a,
+            episode=cast.episode_a,
+            weekly_hours="9",
+            statement="Synthetic statement.",
+            covers_from=_dt.date(9999, 12, 30),
+        )
+    assert "covers_from" in exc.value.fields
+    assert not Certification.objects.exists()

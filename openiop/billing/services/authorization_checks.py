@@ -14,10 +14,12 @@ from openiop.billing.models import (
     AuthorizationStatus,
 )
 from openiop.care.models import Episode
+from openiop.core.clock import organization_today
 from openiop.core.errors import ApplicationError
 from openiop.patients.models import Coverage
 
 MAX_SPAN_DAYS = 366
+MAX_AHEAD_DAYS = 366  # how far ahead an authorization may start
 MAX_UNITS = 5000
 DECISIONS = {
     "approved": AuthorizationStatus.APPROVED,
@@ -111,6 +113,11 @@ def check_span(episode, starts_on, ends_on) -> None:
         raise ApplicationError.for_field(
             "starts_on",
             f"The first day cannot be before the admission ({episode.admitted_on:%Y-%m-%d}).",
+        )
+    horizon = organization_today(episode.organization_id) + dt.timedelta(days=MAX_AHEAD_DAYS)
+    if starts_on > horizon:
+        raise ApplicationError.for_field(
+            "starts_on", "An authorization starts within a year of today."
         )
     if episode.discharged_on and starts_on > episode.discharged_on:
         raise ApplicationError.for_field(

@@ -128,6 +128,9 @@ def _statement(value) -> str:
     return text
 
 
+MAX_AHEAD_DAYS = 90  # how far ahead a certification may be drafted
+
+
 def _not_before_today(covers_from: dt.date, today: dt.date) -> None:
     if covers_from < today:
         raise ApplicationError.for_field(
@@ -135,6 +138,10 @@ def _not_before_today(covers_from: dt.date, today: dt.date) -> None:
             "A certification covers days from the day it is signed; it cannot start on "
             f"{covers_from:%Y-%m-%d}, before today ({today:%Y-%m-%d}). "
             "Start it today or later.",
+        )
+    if covers_from > today + dt.timedelta(days=MAX_AHEAD_DAYS):
+        raise ApplicationError.for_field(
+            "covers_from", f"A certification starts within {MAX_AHEAD_DAYS} days of today."
         )
 
 
