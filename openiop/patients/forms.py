@@ -131,10 +131,12 @@ class CoverageForm(forms.Form):
     starts_on = forms.DateField(widget=DATE, required=False)
     ends_on = forms.DateField(widget=DATE, required=False)
 
-    def __init__(self, *args, organization_id=None, **kwargs):
+    def __init__(self, *args, organization_id=None, current_payer_id=None, **kwargs):
         from openiop.billing.models import Payer
 
         super().__init__(*args, **kwargs)
+        # the organization's active payers, and the one the coverage names (so
+        # editing a coverage of a payer deactivated since keeps its link)
         self.fields["payer"].queryset = Payer.objects.filter(
-            organization_id=organization_id, is_active=True
+            Q(is_active=True) | Q(pk=current_payer_id), organization_id=organization_id
         ).order_by("name")

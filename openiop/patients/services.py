@@ -179,22 +179,56 @@ def support_person_add(*, actor, patient: Patient, **data) -> SupportPerson:
     return person
 
 
-def coverage_add(*, actor, patient: Patient, **data) -> Coverage:
-    _require_change(actor, patient)
+COVERAGE_FIELDS = (
+    "payer",
+    "payer_type",
+    "payer_name",
+    "member_id",
+    "group_number",
+    "is_primary",
+    "starts_on",
+    "ends_on",
+)
+
+
+def _coverage_values(patient: Patient, data: dict, *, kept_payer_id=None) -> dict:
+    """The coverage's fields checked: a billing payer of the patient's
+    organization and active (its name and kind become the coverage's; a payer
+    the coverage already names may have been deactivated since), a kind and a
+    name, an end not before the start."""
+    for key in data:
+        if key not in COVERAGE_FIELDS:
+            raise ApplicationError.for_field(key, f"{key} is not a coverage field.")
+    data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     payer = data.get("payer")
     if payer is not None:  # billing's payer: its name and kind are the coverage's
-        if payer.organization_id != patient.organization_id or not payer.is_active:
+        kept = kept_payer_id is not None and payer.pk == kept_payer_id
+        if payer.organization_id != patient.organization_id or not (payer.is_active or kept):
             raise ApplicationError.for_field(
                 "payer", "Choose one of the organization's active payers."
             )
         data["payer_name"], data["payer_type"] = payer.name, payer.kind
     if data.get("payer_type") not in PayerType.values:
         raise ApplicationError.for_field("payer_type", "Choose the kind of payer.")
-    if not (data.get("payer_name") or "").strip():
+    if not data.get("payer_name"):
         raise ApplicationError.for_field("payer_name", "Enter the payer's name.")
     starts, ends = data.get("starts_on"), data.get("ends_on")
     if starts and ends and ends < starts:
         raise ApplicationError.for_field("ends_on", "Coverage cannot end before it starts.")
+    return data
+
+
+def _recheck_patient_days(patient: Patient) -> None:
+    """Billing judges the patient's open days again once the transaction
+    commits (coverage decides whether a day can be billed, and to whom)."""
+    from openiop.billing.services.days import recheck_later
+
+    recheck_later(patient.episodes.values_list("pk", flat=True))
+
+
+def coverage_add(*, actor, patient: Patient, **data) -> Coverage:
+    _require_change(actor, patient)
+    data = _coverage_values(patient, data)
     with transaction.atomic():
         if data.get("is_primary", True):
             patient.coverages.filter(is_primary=True).update(is_primary=False)
@@ -208,4 +242,38 @@ def coverage_add(*, actor, patient: Patient, **data) -> Coverage:
             organization_id=patient.organization_id,
             changed_fields=[k for k, v in data.items() if v],
         )
+        _recheck_patient_days(patient)
     return cov
+
+
+def coverage_change(*, actor, coverage: Coverage, **data) -> Coverage:
+    """Edit a coverage (its payer, member and group, primary flag, dates):
+    checked like a new one, the changed fields audited, the patient's days
+    judged again. Fields not given keep their value; nothing changed writes
+    nothing."""
+    patient = coverage.patient
+    _require_change(actor, patient)
+    current = {f: getattr(coverage, f) for f in COVERAGE_FIELDS}
+    values = _coverage_values(patient, {**current, **data}, kept_payer_id=coverage.payer_id)
+    changed = [f for f in COVERAGE_FIELDS if values.get(f) != current[f]]
+    if not changed:
+        return coverage
+    with transaction.atomic():
+        if values["is_primary"] and "is_primary" in changed:
+            patient.coverages.filter(is_primary=True).exclude(pk=coverage.pk).update(
+                is_primary=False
+            )
+        for f in changed:
+            setattr(coverage, f, values[f])
+        coverage.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="coverage.update",
+            obj=coverage,
+            patient=patient,
+            organization_id=patient.organization_id,
+            changed_fields=changed,
+        )
+        _recheck_patient_days(patient)
+    return coverage

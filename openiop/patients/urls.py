@@ -14,4 +14,9 @@ urlpatterns = [
         name="support_person_add",
     ),
     path("<uuid:patient_uuid>/coverage/new/", views.coverage_add, name="coverage_add"),
+    path(
+        "<uuid:patient_uuid>/coverage/<uuid:coverage_uuid>/edit/",
+        views.coverage_edit,
+        name="coverage_edit",
+    ),
 ]

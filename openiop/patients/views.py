@@ -147,3 +147,34 @@ def coverage_add(request, patient_uuid):
         # the payer is chosen among the patient's organization's payers
         form_kwargs=lambda patient: {"organization_id": patient.organization_id},
     )
+
+
+@requires("patient.change")
+def coverage_edit(request, patient_uuid, coverage_uuid):
+    patient = _changeable(request, patient_uuid)
+    coverage = patient.coverages.select_related("payer").filter(uuid=coverage_uuid).first()
+    if coverage is None:
+        raise Http404("No such coverage.")
+    coverage.patient = patient
+    initial = {f: getattr(coverage, f) for f in services.COVERAGE_FIELDS}
+    form = CoverageForm(
+        request.POST or None,
+        initial=initial,
+        organization_id=patient.organization_id,
+        current_payer_id=coverage.payer_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.coverage_change(actor=request.user, coverage=coverage, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Coverage saved.")
+            return redirect("patients:chart", patient_uuid=patient.uuid)
+    else:
+        audit_read(actor=request.user, event="coverage.edit_form", obj=coverage, patient=patient)
+    return render(
+        request,
+        "patients/add_related.html",
+        {"form": form, "patient": patient, "title": f"Coverage: {coverage.payer_name}"},
+    )

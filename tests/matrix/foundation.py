@@ -16,6 +16,16 @@ from tests.matrix.common import (
 
 TODAY = timezone.localdate().isoformat()
 
+
+def coverage(c):
+    """A coverage of patient A (the cast has none)."""
+    from openiop.patients.models import Coverage
+
+    return Coverage.objects.get_or_create(
+        patient=c.patient_a, payer_name="Matrix Health Plan", defaults={"payer_type": "commercial"}
+    )[0]
+
+
 MATRIX = {
     ("", "dashboard"): ("get", lambda c: "/", None, page(set(STAFF) | {"patient_user"})),
     ("healthz", "healthz"): ("get", lambda c: "/healthz", None, page(EVERYONE, anon=200)),
@@ -94,6 +104,12 @@ MATRIX = {
     ("patients/<uuid:patient_uuid>/coverage/new/", "coverage_add"): (
         "get",
         lambda c: f"/patients/{c.patient_a.uuid}/coverage/new/",
+        None,
+        page(PATIENT_WRITERS, hidden={"clinician_b"}),
+    ),
+    ("patients/<uuid:patient_uuid>/coverage/<uuid:coverage_uuid>/edit/", "coverage_edit"): (
+        "get",
+        lambda c: f"/patients/{c.patient_a.uuid}/coverage/{coverage(c).uuid}/edit/",
         None,
         page(PATIENT_WRITERS, hidden={"clinician_b"}),
     ),
