@@ -138,3 +138,20 @@ def test_one_transaction_judges_its_episodes_once(cast, w, django_capture_on_com
         recheck_later([w.episode.pk, cast.episode_b.pk])
     assert len(callbacks) == 1
     assert AuditEvent.objects.filter(event="billing.evaluate").count() == before + 1
+
+
+def test_a_write_off_is_reopened_with_a_reason_and_judged_again(cast, w):
+    c = cast.client("readonly_a")
+    c.post(f"/billing/days/{w.held.uuid}/write-off/", {"reason": "Entered by mistake."})
+    page = c.post(
+        f"/billing/days/{w.held.uuid}/override/", {"check": "notes", "reason": "x"}, follow=True
+    )
+    assert "written off; reopen it first" in page.content.decode()
+    c.post(f"/billing/days/{w.held.uuid}/reopen/", {"reason": ""})
+    assert BillingDay.objects.get(pk=w.held.pk).status == DayStatus.WRITTEN_OFF
+    w.notes[1].status = NoteStatus.SIGNED
+    w.notes[1].save()
+    c.post(f"/billing/days/{w.held.uuid}/reopen/", {"reason": "Written off by mistake."})
+    day = BillingDay.objects.get(pk=w.held.pk)
+    assert (day.status, day.written_off_reason) == (DayStatus.READY, "")
+    assert AuditEvent.objects.filter(event="billing.reopen").count() == 1

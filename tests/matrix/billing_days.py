@@ -68,6 +68,12 @@ MATRIX = {
         None,
         expect(each(MANAGERS, 302)),
     ),
+    (DAY + "reopen/", "day_reopen"): (
+        "post",
+        lambda c: f"/billing/days/{day(c).uuid}/reopen/",
+        None,
+        expect(each(MANAGERS, 302)),
+    ),
     (DAY + "write-off/", "day_write_off"): (
         "post",
         lambda c: f"/billing/days/{day(c).uuid}/write-off/",

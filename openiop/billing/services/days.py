@@ -18,7 +18,7 @@ from django.utils import timezone
 from openiop.access.services import require
 from openiop.audit.models import Action
 from openiop.audit.services import audit_record
-from openiop.billing.checks import BY_CODE, NOT_OVERRIDABLE
+from openiop.billing.checks import BY_CODE
 from openiop.billing.day_models import OPEN_STATUSES, BillingDay, DayOverride, DayStatus
 from openiop.billing.evaluate import judge, load_facts, monday
 from openiop.billing.rules import rules_by_payer
@@ -274,13 +274,17 @@ def day_override(*, actor, day: BillingDay, check_code: str, reason: str) -> Bil
     _require(actor, day, "billing.manage", Action.UPDATE)
     if check_code not in BY_CODE:
         raise ApplicationError.for_field("check", "Choose one of the day's checks.")
-    if check_code in NOT_OVERRIDABLE:
+    if check_code == "coverage":
         raise ApplicationError.for_field(
-            "check", "Without a payer and its rule there is nothing to bill; fix the coverage."
+            "check", "Without a payer there is nothing to bill; fix the patient's coverage."
+        )
+    if check_code == "rule":
+        raise ApplicationError.for_field(
+            "check",
+            "Without the payer's rule and its prices there is nothing to bill; fix the rule.",
         )
     reason = _reason(reason)
-    if day.status not in OPEN_STATUSES:
-        raise ApplicationError("This day is billed or written off; void its charges first.")
+    _require_open(day)
     failing = {c["code"] for c in day.checks if c["ok"] is False}
     if check_code not in failing:
         raise ApplicationError.for_field("check", "That check does not hold this day.")
@@ -297,9 +301,17 @@ def day_override(*, actor, day: BillingDay, check_code: str, reason: str) -> Bil
     return day_recheck(actor=actor, day=day)
 
 
+def _require_open(day: BillingDay) -> None:
+    if day.status == DayStatus.BILLED:
+        raise ApplicationError("This day is billed; void its charges first.")
+    if day.status == DayStatus.WRITTEN_OFF:
+        raise ApplicationError("This day is written off; reopen it first.")
+
+
 def day_write_off(*, actor, day: BillingDay, reason: str) -> BillingDay:
     _require(actor, day, "billing.manage", Action.UPDATE)
     reason = _reason(reason)
+    _require_open(day)
     with transaction.atomic():
         transition(
             day,
@@ -319,3 +331,31 @@ def day_write_off(*, actor, day: BillingDay, reason: str) -> BillingDay:
             detail={"date": day.date.isoformat()},
         )
     return day
+
+
+def day_reopen(*, actor, day: BillingDay, reason: str) -> BillingDay:
+    """Undo a write-off (a mistake, or a fix that came later): the day is held
+    and judged again; why is kept in the audit trail's event."""
+    _require(actor, day, "billing.manage", Action.UPDATE)
+    reason = _reason(reason)
+    if day.status != DayStatus.WRITTEN_OFF:
+        raise ApplicationError("Only a day written off is reopened.")
+    with transaction.atomic():
+        transition(
+            day,
+            to=DayStatus.HELD,
+            from_=DayStatus.WRITTEN_OFF,
+            message="This day was reopened a moment ago.",
+            written_off_reason="",
+            written_off_by=None,
+        )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            event="billing.reopen",
+            obj=day,
+            patient=day.patient,
+            changed_fields=["status"],
+            detail={"date": day.date.isoformat(), "reason_given": bool(reason)},
+        )
+    return day_recheck(actor=actor, day=day)

@@ -108,6 +108,7 @@ def day_detail(request, day_uuid):
             "overrides": day.overrides.select_related("created_by"),
             "charges": day.charges.all(),
             "can_manage": manage and day.status in (DayStatus.HELD, DayStatus.READY),
+            "can_reopen": manage and day.status == DayStatus.WRITTEN_OFF,
         },
     )
 
@@ -157,6 +158,16 @@ def day_write_off(request, day_uuid):
 
 
 @require_POST
+@requires("billing.manage")
+def day_reopen(request, day_uuid):
+    def do(day):
+        day_services.day_reopen(actor=request.user, day=day, reason=request.POST.get("reason"))
+        messages.success(request, "Reopened and checked again from the record.")
+
+    return _act(request, day_uuid, do)
+
+
+@require_POST
 @requires("billing.charge")
 def program_recheck(request):
     org_id = _organization_id(request.user)
@@ -194,4 +205,5 @@ urlpatterns = [
     path("days/<uuid:day_uuid>/recheck/", day_recheck, name="day_recheck"),
     path("days/<uuid:day_uuid>/override/", day_override, name="day_override"),
     path("days/<uuid:day_uuid>/write-off/", day_write_off, name="day_write_off"),
+    path("days/<uuid:day_uuid>/reopen/", day_reopen, name="day_reopen"),
 ]
