@@ -590,3 +590,12 @@ def test_void_page_of_another_program_is_not_found(cast):
     assert Membership.objects.filter(user=cast.readonly_a, program=cast.program_a).exists()
     response = cast.client("readonly_a").get(f"/billing/charges/days/{day.uuid}/void/")
     assert response.status_code == 404
+
+
+def test_a_bad_charge_filter_is_left_out_and_the_valid_ones_still_apply(cast):
+    per_diem_world(cast, days=2)
+    charges_create(organization=cast.org, through=YESTERDAY)
+    c = cast.client("readonly_a")
+    body = c.get("/billing/charges/", {"kind": "void", "date_from": "garbage"}).content.decode()
+    assert "Enter a valid date" in body
+    assert "0 line(s)" in body  # the void filter still applies: no voids yet

@@ -76,7 +76,8 @@ class VoidForm(forms.Form):
 @requires("billing.view")
 def charge_list(request):
     form = ChargeFilterForm(request.GET or None, actor=request.user)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad filter is shown and left out; the valid ones still apply
+    data = form.cleaned_data if form.is_bound else {}
     rows = sel.charge_list(
         actor=request.user,
         program=data.get("program"),
