@@ -549,7 +549,7 @@ def test_the_list_shows_codes_amounts_and_totals_not_notes(cast):
     assert "charged 500.00, voided -250.00, net <strong>250.00</strong>" in body
     assert "relapse" not in body
     body = cast.client("readonly_a").get("/billing/charges/?kind=void").content.decode()
-    assert "1 line(s)" in body
+    assert "1 line(s)" in body and "Wrong payer" in body
 
 
 def test_create_page_confirms_days_and_total_then_charges(cast):
