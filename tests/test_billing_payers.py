@@ -211,7 +211,8 @@ def test_the_medicare_template_is_the_medicare_iop_benefit(cast, biller, medicar
     [rule] = rules_set(actor=biller, payer=medicare, rules=template("medicare_iop", cast.org))
     assert rule.method == "per_service" and rule.condition_code == "92"
     assert rule.requires_certification and rule.recertification_days == 60
-    assert (rule.min_services_per_day, rule.revenue_code) == (3, "0905")
+    # program A is a substance use program: 0906, chemical dependency IOP (DOMAIN.md)
+    assert (rule.min_services_per_day, rule.revenue_code) == (3, "0906")
     group = rule.services.get(session_type__code="group_therapy")
     assert group.code == "G0410" and group.counts
 

@@ -462,6 +462,12 @@ def _certification(f, episode, day):
         if c.covers_from <= day <= c.covers_through:
             return True, f"Certified through {_d(c.covers_through)}."
     earlier = [c.covers_through for c in certs if c.covers_through < day]
+    later = [c.covers_from for c in certs if c.covers_from > day]
+    # a certification covers days from its signature on: a gap is never certified later
+    after = " Days before a certification is signed are billed only with an override."
     if earlier:
-        return False, f"The certification ended on {_d(max(earlier))}; recertify."
-    return False, f"No signed certification covers {_d(day)}."
+        lapsed = f"The certification ended on {_d(max(earlier))}"
+        if later:
+            return False, f"{lapsed} and the next began on {_d(min(later))}." + after
+        return False, f"{lapsed}; recertify." + (after if day < f.today else "")
+    return False, f"No signed certification covers {_d(day)}." + (after if later else "")

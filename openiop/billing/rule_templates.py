@@ -85,6 +85,8 @@ TEMPLATES: dict[str, dict] = {
                 "revenue_code": "",
             },
         },
+        # 0906 is chemical dependency IOP (DOMAIN.md: kept as data)
+        "by_focus": {"substance_use": {"revenue_code": "0906"}},
         "services": MEDICARE_SERVICES,
     },
     "commercial_sud_h0015": {

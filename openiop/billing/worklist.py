@@ -25,6 +25,7 @@ class Filters:
     reason: str = ""
     start: dt.date | None = None
     end: dt.date | None = None
+    ignored: bool = False  # a program asked for that the person may not see
 
 
 def parse_filters(actor, organization_id, params) -> Filters:
@@ -33,6 +34,7 @@ def parse_filters(actor, organization_id, params) -> Filters:
     programs = Program.objects.visible_to(actor, "view")
     if params.get("program"):
         f.program = programs.filter(uuid=_uuid(params["program"])).first()
+        f.ignored = f.program is None
     if params.get("payer"):
         f.payer = Payer.objects.filter(
             organization_id=organization_id, uuid=_uuid(params["payer"])

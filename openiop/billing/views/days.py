@@ -48,6 +48,8 @@ def _organization_id(user):
 def worklist_page(request):
     org_id = _organization_id(request.user)
     f = worklist.parse_filters(request.user, org_id, request.GET)
+    if f.ignored:
+        messages.warning(request, "That program is not one you may see; showing yours.")
     page = _paged(request, worklist.worklist_days(request.user, f))
     rows = _rows(page)
     return render(
