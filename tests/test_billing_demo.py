@@ -30,6 +30,12 @@ def test_the_demo_has_payers_authorizations_running_out_and_held_days_of_many_ki
         for program in Program.objects.all():
             assert rule_for(list(payer.rules.all()), program) is not None, (payer, program)
     assert not Coverage.objects.filter(payer__isnull=True).exists()
+    # every payer but self-pay is linked to its Part 2 recipient (review packets go there)
+    for payer in payers:
+        if payer.kind == "self_pay":
+            assert payer.recipient_id is None
+        else:
+            assert (payer.recipient.name, payer.recipient.kind) == (payer.name, "payer")
 
     approved = Authorization.objects.filter(status="approved")
     assert Authorization.objects.filter(status="requested").exists()

@@ -1,7 +1,9 @@
 """Sending the concurrent review packet to the payer: a 42 CFR Part 2
 disclosure, checked against the patient's consent for every kind of
 information the packet holds, entered in the accounting of disclosures and
-audited; a refusal says what the consent lacks and records nothing."""
+audited; a refusal says what the consent lacks and records nothing. The
+packet goes to the authorization's payer as the Part 2 recipient it is linked
+to, never to a recipient named in the request."""
 
 import datetime as dt
 
@@ -39,6 +41,8 @@ def world(cast):
     auth = approved(cast, payer, number="PK-7")
     _record(cast)
     payer_rcpt = recipient(cast, name="Synthetic Health", kind="payer")
+    payer.recipient = payer_rcpt
+    payer.save(update_fields=["recipient"])
     return auth, payer_rcpt
 
 
@@ -55,11 +59,13 @@ def tpo_consent(cast, categories=ALL, **over):
     )
 
 
-def send(cast, auth, rcpt, who="clinician_a", channel="print"):
-    return cast.client(who).post(
-        f"/billing/authorizations/{auth.uuid}/packet/send/",
-        {"recipient": rcpt.pk, "channel": channel},
-    )
+def send(cast, auth, rcpt=None, who="clinician_a", channel="print"):
+    """A send as posted; `rcpt` is a recipient id slipped into the request
+    (the form has no such field: it must change nothing)."""
+    data = {"channel": channel}
+    if rcpt is not None:
+        data["recipient"] = rcpt.pk
+    return cast.client(who).post(f"/billing/authorizations/{auth.uuid}/packet/send/", data)
 
 
 def refused_events():
@@ -169,12 +175,71 @@ def test_a_named_consent_to_another_payer_does_not_reach_this_one(cast, world):
     assert not Disclosure.objects.exists()
 
 
-def test_only_a_payer_of_the_organization_may_be_chosen(cast, world):
-    auth, _payer = world
-    provider = recipient(cast)
+def test_a_posted_recipient_changes_nothing(cast, world):
+    auth, rcpt = world
+    other = recipient(cast, name="Other Plan (synthetic)", kind="payer")
+    # a consent naming the other payer alone: the packet is still refused, as
+    # it goes to this authorization's payer
+    consent_for(cast, other, categories=ALL, purpose="payment")
+    body = send(cast, auth, other).content.decode()
+    assert "No consent from this patient names Synthetic Health." in body
+    assert not Disclosure.objects.exists()
+    # under a consent reaching every payer, it goes to this payer, not the posted one
     tpo_consent(cast)
-    response = send(cast, auth, provider)
-    assert "Select a valid choice" in response.content.decode()
+    for posted in (other, recipient(cast), None):
+        assert send(cast, auth, posted).status_code == 200
+    assert {d.recipient_id for d in Disclosure.objects.all()} == {rcpt.pk}
+    assert Disclosure.objects.count() == 3
+
+
+def test_a_send_never_goes_to_another_payers_recipient(cast, world):
+    from openiop.billing.models import Payer
+    from openiop.billing.services.packet_disclosure import packet_send
+
+    auth, rcpt = world
+    other = recipient(cast, name="Other Plan (synthetic)", kind="payer")
+    Payer.objects.create(
+        organization=cast.org, name="Other Plan", kind="commercial", recipient=other
+    )
+    tpo_consent(cast)
+    body = cast.client("clinician_a").get(f"/billing/authorizations/{auth.uuid}/packet/")
+    assert "Other Plan" not in body.content.decode()
+    packet = Packet(authorization=auth, episode=auth.episode, patient=auth.patient, standing=None)
+    with pytest.raises(TypeError):  # there is no recipient to give
+        packet_send(actor=cast.clinician_a, authorization=auth, packet=packet, recipient=other)
+    assert not Disclosure.objects.exists()
+
+
+def test_a_payer_not_linked_to_a_recipient_is_said_plainly_and_nothing_is_recorded(cast, world):
+    from openiop.accounts.models import Membership
+
+    auth, _rcpt = world
+    tpo_consent(cast)
+    auth.payer.recipient = None
+    auth.payer.save(update_fields=["recipient"])
+    said = "Synthetic Health is not linked to a Part 2 recipient; link it on the payer&#x27;s page"
+    url = f"/billing/authorizations/{auth.uuid}/packet/"
+    edit = f"/billing/payers/{auth.payer.uuid}/edit/"
+    body = cast.client("clinician_a").get(url).content.decode()
+    assert said in body and "Send to the payer</button>" not in body
+    assert edit not in body  # a clinician does not manage payers
+    response = send(cast, auth)
+    assert response.status_code == 200 and said in response.content.decode()
+    assert not Disclosure.objects.exists()
+    assert not AuditEvent.objects.filter(event="disclosure.print").exists()
+    # one who also manages payers is given the link
+    Membership.objects.create(user=cast.clinician_a, role="billing", organization=cast.org)
+    assert edit in cast.client("clinician_a").get(url).content.decode()
+
+
+def test_a_deactivated_recipient_is_refused_and_nothing_is_recorded(cast, world):
+    from openiop.consent.models import ExternalRecipient
+
+    auth, rcpt = world
+    tpo_consent(cast)
+    ExternalRecipient.objects.filter(pk=rcpt.pk).update(is_active=False)
+    body = send(cast, auth).content.decode()
+    assert "Synthetic Health is deactivated as a recipient" in body
     assert not Disclosure.objects.exists()
 
 
@@ -196,7 +261,8 @@ def test_the_packet_offers_sending_to_those_who_may_disclose(cast, world):
     url = f"/billing/authorizations/{auth.uuid}/packet/"
     body = cast.client("clinician_a").get(url).content.decode()
     assert "Send to the payer" in body
-    assert f'<option value="{rcpt.pk}" selected>Synthetic Health</option>' in body
+    assert "Sent to <strong>Synthetic Health</strong>" in body
+    assert 'name="recipient"' not in body  # no choice of recipient
     assert "Send to the payer" not in cast.client("prescriber_a").get(url).content.decode()
     # nothing is disclosed by reading the packet
     assert not Disclosure.objects.exists()

@@ -245,6 +245,75 @@ def test_a_payer_cannot_become_medicare_while_its_rules_say_s9480(cast, biller):
     assert AuditEvent.objects.filter(event="payer.update").get().changed_fields == ["name"]
 
 
+def test_a_payer_is_linked_to_one_of_the_organizations_payer_recipients(cast, biller):
+    from openiop.consent.models import ExternalRecipient
+
+    def rcpt(name, kind="payer", org=None, active=True):
+        return ExternalRecipient.objects.create(
+            organization=org or cast.org, name=name, kind=kind, is_active=active
+        )
+
+    acme = rcpt("Acme Health (recipient)")
+    payer = payer_create(
+        actor=biller, organization=cast.org, name="Acme Health", kind="commercial", recipient=acme
+    )
+    assert payer.recipient == acme
+    assert "recipient" in AuditEvent.objects.get(event="payer.create").changed_fields
+    refused = (
+        rcpt("Elsewhere Plan", org=OrganizationFactory()),  # another organization's
+        rcpt("Riverbend Clinic", kind="provider"),  # not a payer
+        rcpt("Dormant Plan", active=False),  # deactivated
+    )
+    for bad in refused:
+        with pytest.raises(ApplicationError) as exc:
+            payer_create(
+                actor=biller, organization=cast.org, name="New Plan", kind="commercial",
+                recipient=bad,
+            )  # fmt: skip
+        assert "recipient" in exc.value.fields
+        with pytest.raises(ApplicationError) as exc:
+            payer_update(actor=biller, payer=payer, recipient=bad)
+        assert "recipient" in exc.value.fields
+    assert not Payer.objects.filter(name="New Plan").exists()
+    assert Payer.objects.get(pk=payer.pk).recipient == acme
+    assert not AuditEvent.objects.filter(event="payer.update").exists()
+    # a recipient deactivated since stays linked when the payer is edited
+    ExternalRecipient.objects.filter(pk=acme.pk).update(is_active=False)
+    payer.refresh_from_db()
+    payer_update(actor=biller, payer=payer, payer_id="ACME1")
+    assert Payer.objects.get(pk=payer.pk).recipient_id == acme.pk
+    payer_update(actor=biller, payer=payer, recipient=None)
+    assert Payer.objects.get(pk=payer.pk).recipient is None
+    updates = AuditEvent.objects.filter(event="payer.update").order_by("pk")
+    assert [e.changed_fields for e in updates] == [["payer_id"], ["recipient"]]
+
+
+def test_the_payer_page_offers_the_organizations_active_payer_recipients(cast, biller, commercial):
+    from openiop.consent.models import ExternalRecipient
+
+    mine = ExternalRecipient.objects.create(organization=cast.org, name="Acme Rcpt", kind="payer")
+    for name, org, kind, active in (
+        ("Theirs Rcpt", OrganizationFactory(), "payer", True),
+        ("Clinic Rcpt", cast.org, "provider", True),
+        ("Dormant Rcpt", cast.org, "payer", False),
+    ):
+        ExternalRecipient.objects.create(organization=org, name=name, kind=kind, is_active=active)
+    client = cast.client("admin")
+    url = f"/billing/payers/{commercial.uuid}/edit/"
+    page = client.get(url).content.decode()
+    assert "Acme Rcpt" in page
+    assert not any(n in page for n in ("Theirs Rcpt", "Clinic Rcpt", "Dormant Rcpt"))
+    form = {"name": "Acme Health", "kind": "commercial", "is_active": "on"}
+    assert client.post(url, {**form, "recipient": str(mine.uuid)}).status_code == 302
+    assert Payer.objects.get(pk=commercial.pk).recipient == mine
+    detail = client.get(f"/billing/payers/{commercial.uuid}/").content.decode()
+    assert "Acme Rcpt" in detail
+    # a recipient outside the choices is not taken
+    theirs = ExternalRecipient.objects.get(name="Theirs Rcpt")
+    assert client.post(url, {**form, "recipient": str(theirs.uuid)}).status_code == 400
+    assert Payer.objects.get(pk=commercial.pk).recipient == mine
+
+
 def test_only_organization_wide_managers_change_payers(cast, biller, commercial):
     rules = template("commercial_sud_h0015", cast.org)
     for who in (cast.readonly_a, cast.director_a, cast.clinician_a):  # billing in program A only

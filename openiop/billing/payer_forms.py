@@ -24,6 +24,29 @@ class PayerForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=PayerType.choices)
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
+    recipient = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="uuid",
+        label="Part 2 recipient",
+        empty_label="Not linked",
+        help_text="The payer as a recipient of disclosures (Part 2 recipients, kind payer): "
+        "where its concurrent review packets are sent.",
+    )
+
+    def __init__(self, *args, organization_id, current_recipient_id=None, **kwargs):
+        from django.db.models import Q
+
+        from openiop.consent.models import ExternalRecipient, RecipientKind
+
+        super().__init__(*args, **kwargs)
+        # the organization's active payer recipients, and the one the payer
+        # names (kept when it was deactivated since)
+        self.fields["recipient"].queryset = ExternalRecipient.objects.filter(
+            Q(is_active=True) | Q(pk=current_recipient_id),
+            organization_id=organization_id,
+            kind=RecipientKind.PAYER,
+        ).order_by("name", "id")
 
 
 class BillingProfileForm(forms.Form):

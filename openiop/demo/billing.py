@@ -52,6 +52,8 @@ from openiop.billing.services.payers import (
     rules_set,
 )
 from openiop.care.models import Episode, EpisodeStatus
+from openiop.consent.models import RecipientKind
+from openiop.consent.recipients import recipient_create
 from openiop.demo import names
 from openiop.demo.scheduling import PARTS, TOPICS
 from openiop.patients.models import Coverage, PayerType
@@ -92,7 +94,7 @@ def build_billing(org, rng, today: dt.date) -> dict:
     users = {u.username: u for u in User.objects.filter(memberships__organization=org)}
     billing, intake = users["billing"], users["intake"]
     billing_profile_set(actor=billing, organization=org, provider_kind=ProviderKind.CMHC)
-    payers = _payers(org, billing)
+    payers = _payers(org, billing, users["admin"])
     _link_coverages(org, payers)
     start = today - dt.timedelta(days=WINDOW_DAYS)
     episodes = list(
@@ -148,17 +150,29 @@ def _template_for(kind: str, focus: str) -> str:
     return "commercial_psych_s9480" if focus == "mental_health" else "commercial_sud_h0015"
 
 
-def _payers(org, actor) -> dict[str, Payer]:
+def _payers(org, actor, admin) -> dict[str, Payer]:
+    """Each payer with its rules and, but for self-pay, its Part 2 recipient
+    (where its concurrent review packets are sent)."""
     combos = organization_combos(org.pk)
     out = {}
     for i, (kind, name) in enumerate(names.PAYERS):
         prefix = PAYER_IDS.get(kind, "DEMO")
+        recipient = None
+        if kind != PayerType.SELF_PAY:
+            recipient = recipient_create(
+                actor=admin,
+                organization=org,
+                name=name,
+                kind=RecipientKind.PAYER,
+                contact=f"utilization.review{i + 1}@example.test",
+            )
         payer = payer_create(
             actor=actor,
             organization=org,
             name=name,
             kind=kind,
             payer_id=f"{prefix}{i + 1:02d}" if prefix else "",
+            recipient=recipient,
         )
         rules = [
             _priced(template_rule(_template_for(kind, f), level, f), kind) for level, f in combos

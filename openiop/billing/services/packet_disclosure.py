@@ -1,5 +1,7 @@
 """Sending the concurrent review packet to the payer: a 42 CFR Part 2
-disclosure. The patient's consent must reach the payer (named, or the
+disclosure, to the Part 2 recipient the authorization's payer is linked to
+(never one chosen at sending: a packet cannot go to another payer). The
+patient's consent must reach the payer (named, or the
 treatment, payment and operations class) and cover every kind of information
 the packet holds; the disclosure is then entered in the accounting of
 disclosures with its audit event. A refusal says what the consent lacks, is
@@ -12,6 +14,7 @@ from django.db import transaction
 
 from openiop.access.services import require
 from openiop.audit.models import Action
+from openiop.billing.models import Payer
 from openiop.consent.gate import (
     DisclosureRefused,
     consents_reaching,
@@ -52,23 +55,41 @@ def packet_categories(packet) -> list[str]:
 
 
 def payer_recipients(organization_id):
-    """The organization's active payers as recipients of disclosures."""
+    """The organization's active payers as recipients of disclosures (what a
+    payer may be linked to)."""
     return ExternalRecipient.objects.filter(
         organization_id=organization_id, kind=RecipientKind.PAYER, is_active=True
     ).order_by("name", "id")
 
 
-def _check_recipient(recipient, episode) -> None:
+def not_linked(payer) -> str:
+    return f"{payer.name} is not linked to a Part 2 recipient; link it on the payer's page."
+
+
+def payer_recipient(authorization):
+    """Where the packet goes: the authorization's payer as a Part 2 recipient,
+    read afresh. ApplicationError when the payer names none, or one that cannot
+    receive it (deactivated, or not a payer of the organization)."""
+    payer = Payer.objects.select_related("recipient").get(pk=authorization.payer_id)
+    recipient = payer.recipient
+    if recipient is None:
+        raise ApplicationError.for_field("recipient", not_linked(payer))
     if (
-        recipient is None
-        or recipient.organization_id != episode.organization_id
+        recipient.organization_id != authorization.organization_id
         or recipient.kind != RecipientKind.PAYER
     ):
-        raise ApplicationError.for_field("recipient", "Choose one of the organization's payers.")
+        raise ApplicationError.for_field(
+            "recipient",
+            f"{payer.name} is linked to {recipient.name}, which is not a payer of the "
+            "organization; link it again on the payer's page.",
+        )
     if not recipient.is_active:
         raise ApplicationError.for_field(
-            "recipient", f"{recipient.name} is deactivated as a recipient: choose another payer."
+            "recipient",
+            f"{recipient.name} is deactivated as a recipient; link {payer.name} to an active "
+            "one on the payer's page.",
         )
+    return recipient
 
 
 def _consent_for(*, patient, recipient, categories, program_id):
@@ -99,10 +120,11 @@ def _consent_for(*, patient, recipient, categories, program_id):
     )
 
 
-def packet_send(*, actor, authorization, packet, recipient, channel: str = Channel.PRINT):
-    """Check the disclosure of the packet to the payer and enter it in the
-    accounting. Returns the Disclosure; raises DisclosureRefused (audited,
-    nothing recorded) or ApplicationError for bad input."""
+def packet_send(*, actor, authorization, packet, channel: str = Channel.PRINT):
+    """Check the disclosure of the packet to the authorization's payer (its
+    Part 2 recipient, never another) and enter it in the accounting. Returns
+    the Disclosure; raises DisclosureRefused (audited, nothing recorded) or
+    ApplicationError (no recipient linked, bad input; nothing recorded)."""
     episode = authorization.episode
     patient = authorization.patient
     require(
@@ -119,7 +141,7 @@ def packet_send(*, actor, authorization, packet, recipient, channel: str = Chann
         program_id=episode.program_id,
         action=Action.DISCLOSE,
     )
-    _check_recipient(recipient, episode)
+    recipient = payer_recipient(authorization)
     if channel not in CHANNELS:
         raise ApplicationError.for_field("channel", "Choose how the packet is sent.")
     categories = packet_categories(packet)

@@ -59,7 +59,7 @@ NUMBERS = {
 # --- payers -------------------------------------------------------------------------
 
 
-def _payer_values(organization, data: dict, *, exclude_pk=None) -> dict:
+def _payer_values(organization, data: dict, *, exclude_pk=None, kept_recipient_id=None) -> dict:
     name = " ".join((data.get("name") or "").split())
     if not name:
         raise ApplicationError.for_field("name", "Enter the payer's name.")
@@ -83,7 +83,27 @@ def _payer_values(organization, data: dict, *, exclude_pk=None) -> dict:
         "kind": kind,
         "payer_id": payer_id,
         "is_active": bool(data.get("is_active", True)),
+        "recipient": _recipient(organization, data.get("recipient"), kept_id=kept_recipient_id),
     }
+
+
+def _recipient(organization, recipient, *, kept_id=None):
+    """The payer as a Part 2 recipient (where its review packets are sent): one
+    of the organization's active recipients of kind payer, or none. A recipient
+    the payer already names may have been deactivated since."""
+    from openiop.consent.models import RecipientKind
+
+    if recipient is None:
+        return None
+    if (
+        recipient.organization_id != organization.pk
+        or recipient.kind != RecipientKind.PAYER
+        or not (recipient.is_active or recipient.pk == kept_id)
+    ):
+        raise ApplicationError.for_field(
+            "recipient", "Choose one of the organization's active Part 2 recipients of kind payer."
+        )
+    return recipient
 
 
 def payer_create(*, actor, organization, **data) -> Payer:
@@ -104,8 +124,14 @@ def payer_create(*, actor, organization, **data) -> Payer:
 
 def payer_update(*, actor, payer: Payer, **data) -> Payer:
     require(actor, "payer.manage", organization_id=payer.organization_id, action=Action.UPDATE)
-    current = {f: getattr(payer, f) for f in ("name", "kind", "payer_id", "is_active")}
-    values = _payer_values(payer.organization, {**current, **data}, exclude_pk=payer.pk)
+    fields = ("name", "kind", "payer_id", "is_active", "recipient")
+    current = {f: getattr(payer, f) for f in fields}
+    values = _payer_values(
+        payer.organization,
+        {**current, **data},
+        exclude_pk=payer.pk,
+        kept_recipient_id=payer.recipient_id,
+    )
     changed = [k for k, v in values.items() if getattr(payer, k) != v]
     if not changed:
         return payer

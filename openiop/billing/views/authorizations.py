@@ -55,7 +55,7 @@ def _authorization(request, authorization_uuid, action="view") -> Authorization:
             "episode__patient",
             "episode__primary_clinician",
             "patient",
-            "payer",
+            "payer__recipient",
             "reviewer",
         )
         .filter(uuid=authorization_uuid)
@@ -337,6 +337,16 @@ def _packet_page(request, auth, packet, **ctx):
     )
 
 
+def _send_form(request, auth) -> PacketSendForm:
+    """No recipient to choose: the packet goes to the authorization's payer's
+    Part 2 recipient (a posted recipient is ignored)."""
+    return PacketSendForm(
+        request.POST or None,
+        authorization=auth,
+        may_link_payer=can(request.user, "payer.manage", organization_id=auth.organization_id),
+    )
+
+
 @requires("authorization.review")
 def authorization_packet(request, authorization_uuid):
     auth = _authorization(request, authorization_uuid, "review")
@@ -347,7 +357,7 @@ def authorization_packet(request, authorization_uuid):
         request,
         auth,
         packet,
-        send_form=PacketSendForm(authorization=auth) if may_send else None,
+        send_form=_send_form(request, auth) if may_send else None,
     )
 
 
@@ -362,7 +372,7 @@ def authorization_packet_send(request, authorization_uuid):
         return forbidden(
             request, "You may read the packet but not disclose it outside the program."
         )
-    form = PacketSendForm(request.POST or None, authorization=auth)
+    form = _send_form(request, auth)
     if request.method == "POST" and form.is_valid():
         packet = review_packet(actor=request.user, authorization=auth, today=timezone.localdate())
         try:
@@ -370,7 +380,6 @@ def authorization_packet_send(request, authorization_uuid):
                 actor=request.user,
                 authorization=auth,
                 packet=packet,
-                recipient=form.cleaned_data["recipient"],
                 channel=form.cleaned_data["channel"],
             )
         except PermissionDenied:

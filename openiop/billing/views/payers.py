@@ -46,7 +46,7 @@ def _organization(request, permission: str) -> Organization | None:
 def _payer(request, payer_uuid) -> Payer:
     payer = (
         Payer.objects.visible_to(request.user, "view")
-        .select_related("organization")
+        .select_related("organization", "recipient")
         .filter(uuid=payer_uuid)
         .first()
     )
@@ -92,7 +92,7 @@ def payer_new(request):
     organization = _organization(request, "payer.manage")
     if organization is None:
         return _refused(request)
-    form = PayerForm(request.POST or None)
+    form = PayerForm(request.POST or None, organization_id=organization.pk)
     if request.method == "POST" and form.is_valid():
         try:
             payer = services.payer_create(
@@ -116,8 +116,13 @@ def payer_edit(request, payer_uuid):
     payer = _payer(request, payer_uuid)
     if not _manages(request, payer.organization_id):
         return _refused(request)
-    initial = {f: getattr(payer, f) for f in ("name", "payer_id", "kind", "is_active")}
-    form = PayerForm(request.POST or None, initial=initial)
+    initial = {f: getattr(payer, f) for f in ("name", "payer_id", "kind", "is_active", "recipient")}
+    form = PayerForm(
+        request.POST or None,
+        initial=initial,
+        organization_id=payer.organization_id,
+        current_recipient_id=payer.recipient_id,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.payer_update(actor=request.user, payer=payer, **form.cleaned_data)
