@@ -155,3 +155,14 @@ def test_a_write_off_is_reopened_with_a_reason_and_judged_again(cast, w):
     day = BillingDay.objects.get(pk=w.held.pk)
     assert (day.status, day.written_off_reason) == (DayStatus.READY, "")
     assert AuditEvent.objects.filter(event="billing.reopen").count() == 1
+
+
+def test_a_medicare_day_names_its_condition_code_and_type_of_bill(cast, w):
+    from openiop.billing.models import BillingProfile
+
+    BillingProfile.objects.create(organization=cast.org, provider_kind="cmhc")
+    w.rule.condition_code = "92"
+    w.rule.save()
+    days_evaluate(organization=cast.org, start=w.days[1], end=w.days[1])
+    page = cast.client("readonly_a").get(f"/billing/days/{w.held.uuid}/").content.decode()
+    assert "condition code 92, type of bill 76X" in page

@@ -111,6 +111,7 @@ def day_detail(request, day_uuid):
             "charges": day.charges.all(),
             "can_manage": manage and day.status in (DayStatus.HELD, DayStatus.READY),
             "can_reopen": manage and day.status == DayStatus.WRITTEN_OFF,
+            "bill_type": _bill_type(day),
         },
     )
 
@@ -122,6 +123,16 @@ def _act(request, day_uuid, do):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("billing:day", day_uuid=day.uuid)
+
+
+def _bill_type(day) -> str:
+    """The type of bill an institutional claim for the day carries ('' for professional)."""
+    from openiop.billing.models import BillingProfile
+
+    if day.rule is None or not day.rule.condition_code:
+        return ""
+    profile = BillingProfile.objects.filter(organization_id=day.organization_id).first()
+    return profile.bill_type if profile else ""
 
 
 @require_POST
