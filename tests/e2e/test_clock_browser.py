@@ -73,3 +73,6 @@ def test_today_and_a_discharge_at_23_30_pacific(new_page, cast, late_evening):
     assert thursday.status == RosterStatus.REMOVED
     wednesday = RosterEntry.objects.get(session=late_evening[WEDNESDAY], patient=cast.patient_a)
     assert wednesday.status == RosterStatus.ENROLLED  # it already happened (18:00 < 23:30)
+    # nothing of either page still in flight when the test database is flushed
+    for p in (page, director):
+        p.wait_for_load_state("networkidle")
